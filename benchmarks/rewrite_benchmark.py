@@ -1,0 +1,88 @@
+"""Benchmark the rewrite checker against the labelled dev set and the holdout set.
+
+Run from the repository root: ``.venv/bin/python benchmarks/rewrite_benchmark.py``
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from course.rewrite import CRITERIA, check_rewrite  # noqa: E402
+
+DATA = ROOT / "tests" / "data"
+TARGETS = "targets: agreement >= 95 %, false passes <= 2 %, median <= 5 ms, import <= 0.2 s"
+
+
+def load(path: Path) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def cohen_kappa(truth: list[bool], predicted: list[bool]) -> float:
+    n = len(truth)
+    observed = sum(t == p for t, p in zip(truth, predicted, strict=True)) / n
+    t_yes, p_yes = sum(truth) / n, sum(predicted) / n
+    expected = t_yes * p_yes + (1 - t_yes) * (1 - p_yes)
+    return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def evaluate(name: str, items: list[dict]) -> None:
+    check_rewrite(items[0].get("key") or items[0]["original"], items[0]["rewrite"])  # warm-up
+    results, times = [], []
+    for item in items:
+        start = time.perf_counter()
+        results.append(check_rewrite(item.get("key") or item["original"], item["rewrite"]))
+        times.append((time.perf_counter() - start) * 1000)
+    truth = [item["passed"] for item in items]
+    predicted = [result.passed for result in results]
+    agree = sum(t == p for t, p in zip(truth, predicted, strict=True)) / len(items)
+    failing = [p for t, p in zip(truth, predicted, strict=True) if not t]
+    false_pass = sum(failing) / len(failing) if failing else 0.0
+    print(f"== {name}: {len(items)} items")
+    print(f"agreement on passed: {agree:.1%}")
+    print(f"Cohen's kappa:       {cohen_kappa(truth, predicted):.3f}")
+    print(f"false-pass rate:     {false_pass:.1%} ({sum(failing)} of {len(failing)} failing)")
+    for criterion in CRITERIA:
+        hits = sum(
+            item["criteria"][criterion] == result.criteria[criterion]
+            for item, result in zip(items, results, strict=True)
+        )
+        print(f"  {criterion} agreement:    {hits / len(items):.1%}")
+    print(f"ms per answer:       median {statistics.median(times):.2f}, "
+          f"p95 {percentile(times, 0.95):.2f}")
+
+
+def import_time() -> float:
+    code = ("import time; t = time.perf_counter(); import course.rewrite; "
+            "print(time.perf_counter() - t)")
+    runs = [
+        float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout)
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
+def main() -> int:
+    evaluate("dev set", load(DATA / "rewrite_devset.jsonl"))
+    evaluate("holdout", load(DATA / "rewrite_holdout.jsonl"))
+    print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
+    print(TARGETS)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,261 @@
+"""Load and validate the course's content files (quiz items and label schemes).
+
+Quiz items live as YAML under ``course/content/quizzes/<module>.yaml`` so that an
+instructor can add or change an item without touching Python. Every file is validated
+on load; a problem raises :class:`ContentError` naming the file, the item and the problem.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+CONTENT_DIR = Path(__file__).parent / "content"
+QUIZ_DIR = CONTENT_DIR / "quizzes"
+LABELS_FILE = CONTENT_DIR / "labels.yaml"
+
+
+class ContentError(ValueError):
+    """A content file is malformed; the message names file, item and problem."""
+
+
+@dataclass(frozen=True)
+class Option:
+    text: str
+    correct: bool
+    explanation: str
+
+
+@dataclass(frozen=True)
+class SingleChoice:
+    id: str
+    question: str
+    options: tuple[Option, ...]
+
+
+@dataclass(frozen=True)
+class Step:
+    text: str
+    explanation: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Ordering:
+    """Steps are stored in their correct order; the widget shuffles them."""
+
+    id: str
+    question: str
+    steps: tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str
+    answer: str
+    explanation: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class Classification:
+    id: str
+    question: str
+    categories: dict[str, str]  # category id -> label shown to the learner
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A rewrite exercise; the situation and original come from the rewrite checker."""
+
+    id: str
+    question: str
+    key: str
+
+
+Quiz = SingleChoice | Ordering | Classification | Rewrite
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    label: str
+    aliases: tuple[str, ...]
+
+
+def fold(text: str) -> str:
+    """Normalise free text for comparison: NFC, casefold, umlauts as ae/oe/ue, no punctuation."""
+    text = unicodedata.normalize("NFC", text).casefold()
+    for umlaut, ascii_form in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
+        text = text.replace(umlaut, ascii_form)
+    return "".join(ch for ch in text if ch.isalnum())
+
+
+class _Reader:
+    """Reads one item's fields and reports problems with file and item in the message."""
+
+    def __init__(self, path: Path, where: str, data: Any, allowed: set[str]) -> None:
+        self.path, self.where = path, where
+        if not isinstance(data, dict):
+            self.fail(f"expected a mapping with keys {sorted(allowed)}, got {type(data).__name__}")
+        unknown = set(data) - allowed
+        if unknown:
+            self.fail(f"unknown field(s) {sorted(unknown)}; allowed are {sorted(allowed)}")
+        self.data = data
+
+    def fail(self, problem: str) -> None:
+        raise ContentError(f"{self.path}: {self.where}: {problem}")
+
+    def text(self, field: str, default: str | None = None) -> str:
+        value = self.data.get(field, default)
+        if not isinstance(value, str) or not value.strip():
+            self.fail(f"field '{field}' must be a non-empty text")
+        return value.strip()
+
+    def flag(self, field: str) -> bool:
+        value = self.data.get(field, False)
+        if not isinstance(value, bool):
+            self.fail(f"field '{field}' must be true or false, got {value!r}")
+        return value
+
+    def items(self, field: str, minimum: int) -> list[Any]:
+        value = self.data.get(field)
+        if not isinstance(value, list) or len(value) < minimum:
+            self.fail(f"field '{field}' must be a list with at least {minimum} entries")
+        return value
+
+
+def _single_choice(r: _Reader, quiz_id: str) -> SingleChoice:
+    options = []
+    for n, raw in enumerate(r.items("options", 2), start=1):
+        o = _Reader(r.path, f"{r.where}, option {n}", raw, {"text", "correct", "explanation"})
+        options.append(Option(o.text("text"), o.flag("correct"), o.text("explanation")))
+    if sum(o.correct for o in options) != 1:
+        r.fail("exactly one option must have 'correct: true'")
+    return SingleChoice(quiz_id, r.text("question"), tuple(options))
+
+
+def _ordering(r: _Reader, quiz_id: str) -> Ordering:
+    steps = []
+    for n, raw in enumerate(r.items("steps", 2), start=1):
+        s = _Reader(r.path, f"{r.where}, step {n}", raw, {"text", "explanation", "hint"})
+        steps.append(Step(s.text("text"), s.text("explanation"), s.text("hint")))
+    if len({s.text for s in steps}) != len(steps):
+        r.fail("two steps have the same text")
+    return Ordering(quiz_id, r.text("question"), tuple(steps))
+
+
+def _classification(r: _Reader, quiz_id: str) -> Classification:
+    categories = r.data.get("categories")
+    if not isinstance(categories, dict) or len(categories) < 2:
+        r.fail("field 'categories' must map at least two category ids to labels")
+    for cid, label in categories.items():
+        if not isinstance(label, str) or not label.strip():
+            r.fail(f"category '{cid}' needs a label text")
+    items = []
+    for n, raw in enumerate(r.items("items", 2), start=1):
+        i = _Reader(r.path, f"{r.where}, item {n}", raw, {"text", "answer", "explanation", "hint"})
+        answer = i.text("answer")
+        if answer not in categories:
+            i.fail(f"answer '{answer}' is not one of the categories {sorted(categories)}")
+        items.append(Item(i.text("text"), answer, i.text("explanation"), i.text("hint")))
+    return Classification(quiz_id, r.text("question"), dict(categories), tuple(items))
+
+
+def _rewrite(r: _Reader, quiz_id: str) -> Rewrite:
+    return Rewrite(quiz_id, r.text("question"), r.text("key"))
+
+
+_FIELDS = {
+    "single_choice": ({"question", "options"}, _single_choice),
+    "ordering": ({"question", "steps"}, _ordering),
+    "classification": ({"question", "categories", "items"}, _classification),
+    "rewrite": ({"question", "key"}, _rewrite),
+}
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ContentError(f"{path}: file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise ContentError(f"{path}: not valid YAML: {err}") from None
+
+
+def parse_quizzes(path: Path) -> dict[str, Quiz]:
+    """Read and validate one quiz file; return its quizzes by id."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("quizzes"), list):
+        raise ContentError(f"{path}: expected a top-level 'quizzes:' list")
+    quizzes: dict[str, Quiz] = {}
+    for n, raw in enumerate(data["quizzes"], start=1):
+        quiz_id = raw.get("id") if isinstance(raw, dict) else None
+        where = f"quiz {n} (id {quiz_id!r})"
+        if not isinstance(quiz_id, str) or not quiz_id.isidentifier():
+            raise ContentError(f"{path}: {where}: 'id' must be an ASCII identifier")
+        if quiz_id in quizzes:
+            raise ContentError(f"{path}: {where}: duplicate id")
+        kind = raw.get("type")
+        if kind not in _FIELDS:
+            raise ContentError(f"{path}: {where}: 'type' must be one of {sorted(_FIELDS)}")
+        fields, build = _FIELDS[kind]
+        reader = _Reader(path, where, raw, fields | {"id", "type"})
+        quizzes[quiz_id] = build(reader, quiz_id)
+    return quizzes
+
+
+@cache
+def load_quizzes(module: str) -> dict[str, Quiz]:
+    """Return the validated quizzes of a module, e.g. ``load_quizzes("03_vier_ohren")``."""
+    return parse_quizzes(QUIZ_DIR / f"{module}.yaml")
+
+
+def quiz_modules() -> list[str]:
+    return sorted(p.stem for p in QUIZ_DIR.glob("*.yaml"))
+
+
+def parse_labels(path: Path) -> dict[str, dict[str, Label]]:
+    """Read label schemes: scheme id -> label id -> Label (with accepted spellings)."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(f"{path}: expected a mapping of label schemes")
+    schemes: dict[str, dict[str, Label]] = {}
+    for scheme, labels in data.items():
+        if not isinstance(labels, dict) or len(labels) < 2:
+            raise ContentError(f"{path}: scheme '{scheme}': needs at least two labels")
+        schemes[scheme] = {}
+        for label_id, raw in labels.items():
+            r = _Reader(path, f"scheme '{scheme}', label '{label_id}'", raw, {"label", "aliases"})
+            aliases = r.data.get("aliases", [])
+            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+                r.fail("'aliases' must be a list of texts")
+            schemes[scheme][label_id] = Label(label_id, r.text("label"), tuple(aliases))
+    return schemes
+
+
+@cache
+def load_labels(scheme: str) -> dict[str, Label]:
+    """Return one label scheme (e.g. ``"ohren"``) from ``course/content/labels.yaml``."""
+    schemes = parse_labels(LABELS_FILE)
+    if scheme not in schemes:
+        raise ContentError(f"{LABELS_FILE}: no label scheme '{scheme}' (have {sorted(schemes)})")
+    return schemes[scheme]
+
+
+def match_label(answer: str, scheme: dict[str, Label]) -> str | None:
+    """Map a learner's spelling ("Beziehungs-Ohr", "appell ") onto a label id, or None."""
+    folded = fold(answer)
+    if not folded:
+        return None
+    for label in scheme.values():
+        spellings = {label.id, label.label, *label.aliases}
+        if folded in {fold(s) for s in spellings}:
+            return label.id
+    return None

@@ -1,0 +1,139 @@
+"""The learner's working copy of the course, and JupyterLab started on it.
+
+``python -m course.learner`` copies the student notebooks (``release/``) and the start
+page (``home/``) into the learner's folder and opens JupyterLab there. A notebook the
+learner has changed is never overwritten: a newer course version of it is written
+beside it as ``<name>.neu.ipynb``. What was delivered is recorded in ``.kursstand.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DIR = Path.home() / "Kundenkommunikation"
+MANIFEST = ".kursstand.json"
+START = "Start.ipynb"
+LEARNER_CONFIG = REPO / "jupyter-config" / "learner"
+
+
+@dataclass
+class SyncReport:
+    copied: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # learner's work, new version beside it
+
+    def lines(self) -> list[str]:
+        out = [f"Neu: {p}" for p in self.copied] + [f"Aktualisiert: {p}" for p in self.updated]
+        out += [
+            f"Deine Fassung bleibt: {p} (neue Kursfassung daneben: {_beside(Path(p)).name})"
+            for p in self.kept
+        ]
+        return out
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _beside(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.neu{path.suffix}")
+
+
+def course_files(repo: Path = REPO) -> dict[str, Path]:
+    """Relative path in the learner's folder -> file in the repository."""
+    files = {START: repo / "home" / START}
+    for path in sorted((repo / "release").rglob("*")):
+        if path.is_file() and ".ipynb_checkpoints" not in path.parts:
+            files[path.relative_to(repo / "release").as_posix()] = path
+    return files
+
+
+def _read_manifest(target: Path) -> dict[str, str]:
+    try:
+        data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def sync(target: Path, repo: Path = REPO) -> SyncReport:
+    """Bring the learner's folder up to date without touching work the learner changed."""
+    manifest = _read_manifest(target)
+    report = SyncReport()
+    for rel, source in course_files(repo).items():
+        dest = target / rel
+        new = _digest(source)
+        if not dest.exists():
+            report.copied.append(rel)
+        elif _digest(dest) == new:
+            manifest[rel] = new
+            continue
+        elif manifest.get(rel) == _digest(dest):
+            report.updated.append(rel)
+        else:
+            # Changed by the learner, or of unknown origin: theirs. A newer course
+            # version goes beside it.
+            if manifest.get(rel) != new:
+                shutil.copyfile(source, _beside(dest))
+                report.kept.append(rel)
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+        manifest[rel] = new
+    (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
+    return report
+
+
+def write_lab_settings(prefix: Path = Path(sys.prefix)) -> Path:
+    """No news pop-up and no update check in this environment's JupyterLab."""
+    settings = prefix / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    path = settings / "overrides.json"
+    path.write_text((LEARNER_CONFIG / "overrides.json").read_text("utf-8"), "utf-8")
+    return path
+
+
+def lab_command(target: Path, extra: list[str]) -> list[str]:
+    # Containers and CI machines often run as root; JupyterLab refuses that without the flag.
+    root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return [
+        sys.executable, "-m", "jupyterlab",
+        f"--ServerApp.root_dir={target}",
+        f"--LabApp.default_url=/lab/tree/{START}",
+        *root,
+        *extra,
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Kurs in JupyterLab öffnen")
+    parser.add_argument("--dir", type=Path, default=Path(os.environ.get("KURS_DIR", DEFAULT_DIR)))
+    parser.add_argument("--sync-only", action="store_true", help="nur kopieren, nicht starten")
+    args, extra = parser.parse_known_args(argv)
+    target = args.dir.expanduser().resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    for line in sync(target).lines():
+        print(line)
+    print(f"Dein Kursordner: {target}")
+    if args.sync_only:
+        return 0
+    write_lab_settings()
+    env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(LEARNER_CONFIG), env.get("JUPYTER_CONFIG_PATH", "")) if p
+    )
+    os.chdir(target)
+    os.execvpe(sys.executable, lab_command(target, extra), env)
+    return 0  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

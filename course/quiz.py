@@ -1,0 +1,265 @@
+"""Practice quiz widgets: immediate, explained feedback, retries, nothing graded.
+
+The evaluation lives in plain functions (``evaluate_*``) returning feedback lines; the
+widgets only collect the learner's choice and render those lines. Every text that reaches
+the page goes through :func:`html.escape`, learner text included.
+"""
+
+from __future__ import annotations
+
+import html
+import random
+from dataclasses import dataclass
+
+import ipywidgets as widgets
+
+from course.content import (
+    Classification,
+    Ordering,
+    Quiz,
+    Rewrite,
+    SingleChoice,
+    load_quizzes,
+)
+
+PLEASE_CHOOSE = "– bitte wählen –"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One feedback line: ok is True (✓), False (✗) or None (neutral note)."""
+
+    ok: bool | None
+    text: str
+
+    def html(self) -> str:
+        icon, color = {True: ("✓", "#1a7f37"), False: ("✗", "#b3261e"), None: ("➜", "#444")}[
+            self.ok
+        ]
+        return (
+            f'<div class="kurs-line" style="color:{color};margin:2px 0">'
+            f"{icon} {html.escape(self.text)}</div>"
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    correct: bool
+    lines: tuple[Line, ...]
+
+
+def evaluate_single(quiz: SingleChoice, choice: int | None) -> Verdict:
+    if choice is None:
+        return Verdict(False, (Line(None, "Wähle zuerst eine Antwort aus."),))
+    option = quiz.options[choice]
+    lead = "Richtig!" if option.correct else "Leider nicht."
+    return Verdict(option.correct, (Line(option.correct, f"{lead} {option.explanation}"),))
+
+
+def solution_single(quiz: SingleChoice) -> tuple[Line, ...]:
+    return tuple(Line(o.correct, f"„{o.text}“: {o.explanation}") for o in quiz.options)
+
+
+def evaluate_ordering(quiz: Ordering, chosen: list[str | None]) -> Verdict:
+    lines = []
+    for place, (step, pick) in enumerate(zip(quiz.steps, chosen, strict=True), start=1):
+        if pick is None:
+            lines.append(Line(None, f"Platz {place}: noch leer."))
+        elif pick == step.text:
+            lines.append(Line(True, f"Platz {place}: „{pick}“ – {step.explanation}"))
+        else:
+            wrong = next(s for s in quiz.steps if s.text == pick)
+            lines.append(Line(False, f"Platz {place}: „{pick}“ gehört woanders hin. {wrong.hint}"))
+    if len({p for p in chosen if p}) < sum(p is not None for p in chosen):
+        lines.append(Line(False, "Du hast einen Schritt mehrfach gewählt."))
+    correct = all(p == s.text for p, s in zip(chosen, quiz.steps, strict=True))
+    return Verdict(correct, _with_summary(correct, lines))
+
+
+def solution_ordering(quiz: Ordering) -> tuple[Line, ...]:
+    return tuple(
+        Line(True, f"{n}. {s.text} – {s.explanation}") for n, s in enumerate(quiz.steps, 1)
+    )
+
+
+def evaluate_classification(quiz: Classification, chosen: list[str | None]) -> Verdict:
+    lines = []
+    for item, pick in zip(quiz.items, chosen, strict=True):
+        if pick is None:
+            lines.append(Line(None, f"„{item.text}“: noch nicht zugeordnet."))
+        elif pick == item.answer:
+            lines.append(Line(True, f"„{item.text}“: {item.explanation}"))
+        else:
+            label = quiz.categories[pick]
+            lines.append(Line(False, f"„{item.text}“ passt nicht zu {label}. {item.hint}"))
+    correct = all(p == i.answer for p, i in zip(chosen, quiz.items, strict=True))
+    return Verdict(correct, _with_summary(correct, lines))
+
+
+def solution_classification(quiz: Classification) -> tuple[Line, ...]:
+    return tuple(
+        Line(True, f"„{i.text}“ → {quiz.categories[i.answer]}: {i.explanation}")
+        for i in quiz.items
+    )
+
+
+def _with_summary(correct: bool, lines: list[Line]) -> tuple[Line, ...]:
+    if correct:
+        return (Line(True, "Alles richtig – sehr gut!"), *lines)
+    return (Line(None, "Noch nicht ganz. Korrigiere die markierten Stellen und prüfe erneut."),
+            *lines)
+
+
+def render(lines: tuple[Line, ...]) -> str:
+    return "".join(line.html() for line in lines)
+
+
+class QuizWidget(widgets.VBox):
+    """Question, inputs, a "Prüfen" button, and a "Lösung zeigen" button after a first try."""
+
+    def __init__(self, question: str, inputs: list[widgets.Widget]) -> None:
+        self.question = widgets.HTML(f"<b>{html.escape(question)}</b>")
+        self.check_button = widgets.Button(description="Prüfen", button_style="primary")
+        self.solution_button = widgets.Button(description="Lösung zeigen", disabled=True)
+        self.feedback = widgets.HTML(layout=widgets.Layout(margin="6px 0"))
+        self.tries = 0
+        self.check_button.on_click(lambda _: self._on_check())
+        self.solution_button.on_click(lambda _: self._on_solution())
+        buttons = widgets.HBox([self.check_button, self.solution_button])
+        super().__init__([self.question, *inputs, buttons, self.feedback])
+        self.add_class("kurs-quiz")
+
+    def _on_check(self) -> None:
+        self.tries += 1
+        verdict = self.evaluate()
+        self.feedback.value = render(verdict.lines)
+        self.solution_button.disabled = False
+
+    def _on_solution(self) -> None:
+        self.feedback.value = render((Line(None, "Musterlösung:"), *self.solution()))
+
+    def evaluate(self) -> Verdict:
+        raise NotImplementedError
+
+    def solution(self) -> tuple[Line, ...]:
+        raise NotImplementedError
+
+
+class SingleChoiceWidget(QuizWidget):
+    def __init__(self, quiz: SingleChoice) -> None:
+        self.quiz = quiz
+        self.choice = widgets.RadioButtons(
+            options=[(o.text, n) for n, o in enumerate(quiz.options)],
+            value=None,
+            layout=widgets.Layout(width="auto"),
+        )
+        super().__init__(quiz.question, [self.choice])
+
+    def evaluate(self) -> Verdict:
+        return evaluate_single(self.quiz, self.choice.value)
+
+    def solution(self) -> tuple[Line, ...]:
+        return solution_single(self.quiz)
+
+
+def _dropdown(options: list[tuple[str, str]], description: str) -> widgets.Dropdown:
+    return widgets.Dropdown(
+        options=[(PLEASE_CHOOSE, None), *options],
+        value=None,
+        description=description,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="auto"),
+    )
+
+
+class OrderingWidget(QuizWidget):
+    def __init__(self, quiz: Ordering) -> None:
+        self.quiz = quiz
+        shuffled = [s.text for s in quiz.steps]
+        random.Random(quiz.id).shuffle(shuffled)
+        self.places = [
+            _dropdown([(t, t) for t in shuffled], f"Platz {n}:")
+            for n in range(1, len(quiz.steps) + 1)
+        ]
+        super().__init__(quiz.question, self.places)
+
+    def evaluate(self) -> Verdict:
+        return evaluate_ordering(self.quiz, [d.value for d in self.places])
+
+    def solution(self) -> tuple[Line, ...]:
+        return solution_ordering(self.quiz)
+
+
+class ClassificationWidget(QuizWidget):
+    def __init__(self, quiz: Classification) -> None:
+        self.quiz = quiz
+        options = [(label, cid) for cid, label in quiz.categories.items()]
+        self.picks = [_dropdown(options, "Zuordnung:") for _ in quiz.items]
+        rows = [
+            widgets.VBox([widgets.HTML(f"„{html.escape(i.text)}“"), pick])
+            for i, pick in zip(quiz.items, self.picks, strict=True)
+        ]
+        super().__init__(quiz.question, rows)
+
+    def evaluate(self) -> Verdict:
+        return evaluate_classification(self.quiz, [d.value for d in self.picks])
+
+    def solution(self) -> tuple[Line, ...]:
+        return solution_classification(self.quiz)
+
+
+def evaluate_rewrite(key: str, text: str) -> Verdict:
+    from course.rewrite import check_rewrite
+
+    result = check_rewrite(key, text)
+    lines = []
+    for line in result.feedback:
+        mark, _, rest = line.partition(" ")
+        ok = {"✓": True, "✗": False}.get(mark)
+        lines.append(Line(ok, rest if ok is not None else line))
+    lead = Line(True, "Bestanden!") if result.passed else Line(False, "Noch nicht bestanden.")
+    return Verdict(result.passed, (lead, *lines))
+
+
+class RewriteWidget(QuizWidget):
+    """Situation and original, a text area; per-criterion feedback from the rewrite checker."""
+
+    def __init__(self, quiz: Rewrite) -> None:
+        from course.rewrite import exercise
+
+        self.quiz = quiz
+        self.exercise = exercise(quiz.key)
+        intro = widgets.HTML(
+            f"Situation: {html.escape(self.exercise.situation)}<br>"
+            f"So NICHT: <i>{html.escape(self.exercise.original)}</i>"
+        )
+        self.text = widgets.Textarea(
+            placeholder="Deine Formulierung …", layout=widgets.Layout(width="100%", height="5em")
+        )
+        super().__init__(quiz.question, [intro, self.text])
+
+    def evaluate(self) -> Verdict:
+        return evaluate_rewrite(self.quiz.key, self.text.value)
+
+    def solution(self) -> tuple[Line, ...]:
+        return (Line(None, f"Zum Beispiel: „{self.exercise.example}“"),)
+
+
+_WIDGETS: dict[type, type[QuizWidget]] = {
+    SingleChoice: SingleChoiceWidget,
+    Ordering: OrderingWidget,
+    Classification: ClassificationWidget,
+    Rewrite: RewriteWidget,
+}
+
+
+def make(quiz: Quiz) -> QuizWidget:
+    return _WIDGETS[type(quiz)](quiz)
+
+
+def show(module: str, quiz_id: str) -> QuizWidget:
+    """Return the widget for one quiz of a module; the notebook cell displays it."""
+    quizzes = load_quizzes(module)
+    if quiz_id not in quizzes:
+        raise KeyError(f"Quiz '{quiz_id}' gibt es in Modul {module} nicht: {sorted(quizzes)}")
+    return make(quizzes[quiz_id])

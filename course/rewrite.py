@@ -1,0 +1,927 @@
+"""Rewrite checker: feedback on a learner's rewrite of a dismissive support phrase.
+
+The criteria R1-R4 and the exercise table follow ``shared/spec/rewrite-rubric.md``.
+Exercises live in ``content/rewrite/exercises.yaml``, the lexicon (phrases, rude words,
+du-form markers ...) in ``content/rewrite/lexicon.yaml``; both load lazily on first use.
+
+Usage::
+
+    from course.rewrite import check_rewrite
+    result = check_rewrite("beruhigen", "Ich verstehe Ihre Frustration.")
+    result.passed, result.criteria, print(result)
+
+Batch use: ``python -m course.rewrite < answers.jsonl`` (one JSON object per line with
+``original`` and/or ``key`` and ``rewrite``; one JSON result per line on stdout).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import sys
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content" / "rewrite"
+EXERCISES_PATH = CONTENT_DIR / "exercises.yaml"
+LEXICON_PATH = CONTENT_DIR / "lexicon.yaml"
+
+CRITERIA = ("R1", "R2", "R3", "R4")
+MIN_WORDS, MAX_WORDS = 3, 80
+# Checked before any regex work, so a huge paste is answered at once.
+MAX_CHARS = 1500
+EMPTY_MESSAGE = "Bitte schreibe eine Antwort."
+
+_KEY_LIKE = re.compile(r"^[a-z0-9äöüß]+(?:-[a-z0-9äöüß]+)+$")
+_KEY_FORMAT = re.compile(r"^[a-z][a-z0-9-]*$")
+_SEP = r"[\s,\-–—\"„“”'‚‘’«»:]+"
+_WORD_GAP = r"[^\s.!?;]+"
+_NUMBER = (
+    r"(?:\d+(?:[.:,]\d+)?|ein|eine|einer|einem|einen|zwei|drei|vier|fuenf|sechs|sieben|acht|"
+    r"neun|zehn|elf|zwoelf|fuenfzehn|zwanzig|dreissig|vierzig|fuenfzig|sechzig|halbe|halben|"
+    r"paar)"
+)
+_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"}
+_APOSTROPHES = set("'’‘`´")
+_SENTENCE_END = re.compile(r"[.!?;]+|\n")
+_SEGMENT_PUNCT = re.compile(r"[,:;.!?–—()\n]|\s-\s")
+_TOKEN = re.compile(r"\w+")
+
+
+# --------------------------------------------------------------------------- data classes
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One row of the rubric's exercise table."""
+
+    key: str
+    situation: str
+    original: str
+    required: tuple[str, ...]
+    example: str
+    original_is_dead_end: bool = True
+
+
+@dataclass(frozen=True)
+class RewriteResult:
+    """Verdict and per-criterion feedback for one rewrite."""
+
+    passed: bool
+    criteria: dict[str, bool]
+    required: tuple[str, ...]
+    feedback: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(self.feedback)
+
+    def _repr_html_(self) -> str:
+        colour = "#1a7f37" if self.passed else "#b42318"
+        verdict = "Bestanden" if self.passed else "Noch nicht bestanden"
+        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
+        return (
+            f'<div class="rewrite-result"><strong style="color:{colour}">{verdict}</strong>'
+            f'<ul style="list-style:none;padding-left:0">{items}</ul></div>'
+        )
+
+
+@dataclass(frozen=True)
+class _Category:
+    ident: str
+    neutralised_by: str
+    feedback: str
+    insult: bool
+    patterns: tuple[tuple[re.Pattern[str], int], ...]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """The compiled lexicon (see ``content/rewrite/lexicon.yaml`` for the meaning)."""
+
+    acknowledgement: tuple[re.Pattern[str], ...]
+    regret_if_followed_by_step: tuple[re.Pattern[str], ...]
+    own_action: tuple[re.Pattern[str], ...]
+    handover: tuple[re.Pattern[str], ...]
+    alternative: tuple[re.Pattern[str], ...]
+    time_frame: tuple[re.Pattern[str], ...]
+    clarifying: tuple[re.Pattern[str], ...]
+    instruction: tuple[re.Pattern[str], ...]
+    rude: tuple[re.Pattern[str], ...]
+    du_form: tuple[re.Pattern[str], ...]
+    dead_ends: tuple[_Category, ...]
+    negation: frozenset[str]
+    clause_breaks: frozenset[str]
+    first_person: frozenset[str]
+    imperative_lead: frozenset[str]
+    question_not_clarifying: tuple[str, ...]
+    acronyms: frozenset[str]
+    german_words: frozenset[str]
+    foreign_words: frozenset[str]
+    fillers: frozenset[str]
+    protected: frozenset[str] = field(default_factory=frozenset)
+    protected_stems: tuple[str, ...] = ()
+    targets: frozenset[str] = field(default_factory=frozenset)
+    stems: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- normalisation
+
+
+def normalise(text: str) -> str:
+    """Lower-case, transliterate umlauts (ä->ae, ß->ss) and drop apostrophes."""
+    return _normalise_with_map(text)[0]
+
+
+def _normalise_with_map(text: str) -> tuple[str, list[int]]:
+    out: list[str] = []
+    index: list[int] = []
+    for pos, char in enumerate(text):
+        if char in _APOSTROPHES:
+            continue
+        for piece in char.casefold():
+            mapped = _TRANSLIT.get(piece, piece)
+            out.append(mapped)
+            index.extend([pos] * len(mapped))
+    return "".join(out), index
+
+
+def _tokens(norm: str) -> list[str]:
+    return _TOKEN.findall(norm)
+
+
+# --------------------------------------------------------------------------- phrase compiler
+
+
+def compile_phrase(phrase: str) -> re.Pattern[str]:
+    """Compile one lexicon phrase (mini syntax documented in lexicon.yaml) to a regex."""
+    if phrase.startswith("re:"):
+        return re.compile(phrase[3:])
+    parts = re.findall(r"\([^)]*\)|\[[^\]]*\]|\S+", phrase.strip())
+    if not parts:
+        raise ValueError("empty phrase")
+    body = ""
+    for number, part in enumerate(parts):
+        piece, optional = _compile_part(part)
+        if number == 0:
+            body = f"(?:{piece})?" if optional else piece
+        elif optional:
+            body += f"(?:{_SEP}{piece})?"
+        elif piece.startswith("(?:" + _SEP):
+            body += piece
+        else:
+            body += _SEP + piece
+    return re.compile(rf"(?<!\w){body}(?!\w)")
+
+
+def _compile_part(part: str) -> tuple[str, bool]:
+    gap = re.fullmatch(r"~(\d+)", part)
+    if gap:
+        return f"(?:{_SEP}{_WORD_GAP}){{0,{gap.group(1)}}}", False
+    if part.startswith("[") and part.endswith("]"):
+        return _compile_words(part[1:-1]), True
+    if part.startswith("(") and part.endswith(")"):
+        options = [_compile_words(option) for option in part[1:-1].split("|")]
+        return "(?:" + "|".join(options) + ")", False
+    return _compile_words(part), False
+
+
+def _compile_words(words: str) -> str:
+    pieces = []
+    for word in words.split():
+        if word == "<zahl>":
+            pieces.append(_NUMBER)
+            continue
+        star = word.endswith("*")
+        literal = re.escape(normalise(word.rstrip("*")))
+        pieces.append(literal + (r"\w*" if star else ""))
+    if not pieces:
+        raise ValueError("empty alternative")
+    return _SEP.join(pieces)
+
+
+def _literal_words(phrase: str) -> list[str]:
+    if phrase.startswith("re:"):
+        return []
+    return [w for w in re.findall(r"[^\s()|\[\]~*]+\*?", phrase) if not w[0].isdigit()]
+
+
+# --------------------------------------------------------------------------- loading
+
+_LIST_SECTIONS = (
+    "acknowledgement", "regret_if_followed_by_step", "own_action", "handover", "alternative",
+    "time_frame", "clarifying", "instruction", "rude", "du_form",
+)
+_WORD_SECTIONS = (
+    "negation", "clause_breaks", "first_person", "imperative_lead", "question_not_clarifying",
+    "acronyms", "german_words", "foreign_words", "fillers", "known_words",
+)
+_NEUTRALISERS = ("never", "step", "own_action")
+_CORRECTION_SECTIONS = (
+    "acknowledgement", "own_action", "handover", "alternative", "time_frame", "clarifying",
+)
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml  # lazy: keeps ``import course.rewrite`` fast
+
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path}: cannot read file ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def _string_list(path: Path, data: dict[str, Any], section: str) -> list[str]:
+    value = data.get(section)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"{path}: section '{section}' must be a non-empty list")
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, str) or not item.strip():
+            raise ValueError(
+                f"{path}: section '{section}', item {number} ({item!r}): "
+                "must be a non-empty string"
+            )
+    return value
+
+
+def _compile_list(path: Path, section: str, phrases: Iterable[str]) -> tuple[re.Pattern, ...]:
+    compiled = []
+    for number, phrase in enumerate(phrases, start=1):
+        try:
+            compiled.append(compile_phrase(phrase))
+        except (re.error, ValueError) as exc:
+            raise ValueError(
+                f"{path}: section '{section}', item {number} ({phrase!r}): invalid pattern: {exc}"
+            ) from exc
+    return tuple(compiled)
+
+
+def _load_category(path: Path, number: int, item: Any, negation: frozenset[str]) -> _Category:
+    where = f"{path}: section 'dead_ends', item {number}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: must be a mapping with id, neutralised_by, feedback, phrases")
+    ident = item.get("id")
+    where += f" ({ident!r})"
+    unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult"}
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if not isinstance(ident, str) or not ident:
+        raise ValueError(f"{where}: 'id' must be a non-empty string")
+    if item.get("neutralised_by") not in _NEUTRALISERS:
+        raise ValueError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
+    if not isinstance(item.get("feedback"), str) or not item["feedback"].strip():
+        raise ValueError(f"{where}: 'feedback' must be a non-empty string")
+    if not isinstance(item.get("insult", False), bool):
+        raise ValueError(f"{where}: 'insult' must be true or false")
+    phrases = _string_list(path, item, "phrases") if "phrases" in item else None
+    if phrases is None:
+        raise ValueError(f"{where}: 'phrases' must be a non-empty list")
+    patterns = _compile_list(path, f"dead_ends/{ident}", phrases)
+    negs = [_expected_negations(p, negation) for p in phrases]
+    return _Category(
+        ident, item["neutralised_by"], item["feedback"].strip(), item.get("insult", False),
+        tuple(zip(patterns, negs, strict=True)),
+    )
+
+
+def _expected_negations(phrase: str, negation: frozenset[str]) -> int:
+    if phrase.startswith("re:"):
+        return 1_000  # raw patterns handle negation themselves
+    return sum(w in negation for w in map(normalise, _literal_words(phrase)))
+
+
+def load_lexicon(path: str | Path | None = None) -> Lexicon:
+    """Load and compile a lexicon file; raise ValueError naming file, item and problem."""
+    path = Path(path) if path is not None else LEXICON_PATH
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: top level must be a mapping of sections")
+    lists = {s: _string_list(path, data, s) for s in _LIST_SECTIONS + _WORD_SECTIONS}
+    words = {s: frozenset(normalise(w) for w in lists[s]) for s in _WORD_SECTIONS}
+    raw_ends = data.get("dead_ends")
+    if not isinstance(raw_ends, list) or not raw_ends:
+        raise ValueError(f"{path}: section 'dead_ends' must be a non-empty list")
+    ends = tuple(
+        _load_category(path, n, item, words["negation"]) for n, item in enumerate(raw_ends, 1)
+    )
+    compiled = {s: _compile_list(path, s, lists[s]) for s in _LIST_SECTIONS}
+    protected, targets, protected_stems, stems = _correction_vocabulary(data, lists)
+    return Lexicon(
+        **compiled,
+        dead_ends=ends,
+        negation=words["negation"],
+        clause_breaks=words["clause_breaks"],
+        first_person=words["first_person"],
+        imperative_lead=words["imperative_lead"],
+        question_not_clarifying=tuple(sorted(words["question_not_clarifying"])),
+        acronyms=frozenset(a.upper() for a in lists["acronyms"]),
+        german_words=words["german_words"],
+        foreign_words=words["foreign_words"],
+        fillers=words["fillers"],
+        protected=protected,
+        protected_stems=protected_stems,
+        targets=targets,
+        stems=stems,
+    )
+
+
+def _correction_vocabulary(
+    data: dict[str, Any], lists: dict[str, list[str]]
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]:
+    """Words typo tolerance leaves alone, and the words/stems it may correct towards."""
+    protected, targets, protected_stems, target_stems = set(), set(), set(), set()
+    phrases = [p for section in lists.values() for p in section]
+    phrases += [p for item in data["dead_ends"] for p in item["phrases"]]
+    for phrase in phrases:
+        for word in _literal_words(phrase):
+            stem = normalise(word.rstrip("*"))
+            (protected_stems if word.endswith("*") else protected).add(stem)
+    for section in _CORRECTION_SECTIONS:
+        for phrase in lists[section]:
+            for word in _literal_words(phrase):
+                stem = normalise(word.rstrip("*"))
+                (target_stems if word.endswith("*") else targets).add(stem)
+    return (
+        frozenset(protected),
+        frozenset(w for w in targets if len(w) >= 4),
+        tuple(sorted(s for s in protected_stems if len(s) >= 4)),
+        tuple(sorted(s for s in target_stems if len(s) >= 5)),
+    )
+
+
+def load_exercises(path: str | Path | None = None) -> dict[str, Exercise]:
+    """Load the exercise table; raise ValueError naming file, item and problem."""
+    path = Path(path) if path is not None else EXERCISES_PATH
+    data = _read_yaml(path)
+    items = data.get("exercises") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValueError(f"{path}: expected a top-level 'exercises' list")
+    exercises: dict[str, Exercise] = {}
+    for number, item in enumerate(items, start=1):
+        exercise = _parse_exercise(path, number, item)
+        if exercise.key in exercises:
+            raise ValueError(f"{path}: exercise {number} ({exercise.key!r}): duplicate key")
+        exercises[exercise.key] = exercise
+    return exercises
+
+
+def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
+    where = f"{path}: exercise {number}"
+    if not isinstance(item, dict):
+        raise ValueError(f"{where}: must be a mapping")
+    where += f" ({item.get('key')!r})"
+    allowed = {"key", "situation", "original", "requires", "example", "original_is_dead_end"}
+    if set(item) - allowed:
+        raise ValueError(f"{where}: unknown field(s) {sorted(set(item) - allowed)}")
+    for name in ("key", "situation", "original", "example"):
+        if not isinstance(item.get(name), str) or not item[name].strip():
+            raise ValueError(f"{where}: '{name}' is missing or not a non-empty string")
+    if not _KEY_FORMAT.match(item["key"]):
+        raise ValueError(f"{where}: 'key' must be lowercase letters, digits and hyphens")
+    requires = item.get("requires")
+    if not isinstance(requires, list) or not set(requires) <= {"R2", "R3"}:
+        raise ValueError(f"{where}: 'requires' must be a list with R2 and/or R3")
+    dead_end = item.get("original_is_dead_end", True)
+    if not isinstance(dead_end, bool):
+        raise ValueError(f"{where}: 'original_is_dead_end' must be true or false")
+    required = tuple(c for c in CRITERIA if c in {"R1", "R4", *requires})
+    return Exercise(
+        item["key"], item["situation"].strip(), item["original"].strip(), required,
+        item["example"].strip(), dead_end,
+    )
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+@lru_cache(maxsize=1)
+def _exercises() -> dict[str, Exercise]:
+    return load_exercises()
+
+
+def exercise_keys() -> tuple[str, ...]:
+    """The keys of the exercise table, in table order."""
+    return tuple(_exercises())
+
+
+def exercise(key: str) -> Exercise:
+    """The exercise with this key; ValueError naming the known keys otherwise."""
+    if not isinstance(key, str):
+        raise TypeError(f"exercise key must be a str, not {type(key).__name__}")
+    found = _exercises().get(key.strip().casefold())
+    if found is None:
+        raise ValueError(f"unknown exercise key {key!r}; known keys: {', '.join(exercise_keys())}")
+    return found
+
+
+# --------------------------------------------------------------------------- text analysis
+
+
+@dataclass
+class _Text:
+    """A normalised answer with its tokens, sentences and clause segments."""
+
+    raw: str
+    norm: str
+    index: list[int]
+    tokens: list[tuple[str, int, int]]
+    sentence_ids: list[int]
+    segment_ids: list[int]
+
+    def quote(self, start: int, end: int) -> str:
+        if not self.index or start >= end:
+            return ""
+        return self.raw[self.index[start] : self.index[end - 1] + 1].strip()
+
+    def token_at(self, pos: int) -> int:
+        for number, (_, start, end) in enumerate(self.tokens):
+            if pos < end:
+                return number if pos >= start else max(number - 1, 0)
+        return max(len(self.tokens) - 1, 0)
+
+
+def _analyse(raw: str, lex: Lexicon) -> _Text:
+    norm, index = _normalise_with_map(raw)
+    norm, index = _correct_typos(norm, index, lex)
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(norm)]
+    sentences = _boundary_ids(norm, tokens, _SENTENCE_END, frozenset())
+    segments = _boundary_ids(norm, tokens, _SEGMENT_PUNCT, lex.clause_breaks)
+    return _Text(raw, norm, index, tokens, sentences, segments)
+
+
+def _boundary_ids(
+    norm: str, tokens: list[tuple[str, int, int]], punct: re.Pattern[str], words: frozenset[str]
+) -> list[int]:
+    ids: list[int] = []
+    current, last_end = 0, 0
+    for word, start, end in tokens:
+        if punct.search(norm, last_end, start) or word in words:
+            current += 1
+        ids.append(current)
+        last_end = end
+    return ids
+
+
+# --------------------------------------------------------------------------- typo tolerance
+
+
+def _correct_typos(norm: str, index: list[int], lex: Lexicon) -> tuple[str, list[int]]:
+    out: list[str] = []
+    new_index: list[int] = []
+    last = 0
+    for match in _TOKEN.finditer(norm):
+        fixed = _correct_word(match.group(), lex)
+        if fixed == match.group():
+            continue
+        out.append(norm[last : match.start()])
+        new_index.extend(index[last : match.start()])
+        span = index[match.start() : match.end()]
+        out.append(fixed)
+        new_index.extend(span[min(i, len(span) - 1)] for i in range(len(fixed)))
+        last = match.end()
+    if not out:
+        return norm, index
+    out.append(norm[last:])
+    new_index.extend(index[last:])
+    return "".join(out), new_index
+
+
+def _correct_word(word: str, lex: Lexicon) -> str:
+    if len(word) < 4 or not word.isalpha() or word in lex.protected:
+        return word
+    if any(word.startswith(stem) for stem in lex.protected_stems):
+        return word
+    return _correct_unknown(word, lex.targets, lex.stems)
+
+
+@lru_cache(maxsize=4096)
+def _correct_unknown(word: str, targets: frozenset[str], stems: tuple[str, ...]) -> str:
+    for known in sorted(targets):
+        if abs(len(known) - len(word)) <= 1 and _within_one_edit(word, known):
+            return known
+    if len(word) >= 5:
+        for stem in stems:
+            for cut in (len(stem) - 1, len(stem), len(stem) + 1):
+                if 0 < cut <= len(word) and _within_one_edit(word[:cut], stem):
+                    return stem + word[cut:]
+    return word
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """True if a and b differ by at most one insertion, deletion, substitution or swap."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    prefix = 0
+    while prefix < min(len(a), len(b)) and a[prefix] == b[prefix]:
+        prefix += 1
+    a, b = a[prefix:], b[prefix:]
+    if len(a) == len(b):
+        return a[1:] == b[1:] or (len(a) >= 2 and a[0] == b[1] and a[1] == b[0] and a[2:] == b[2:])
+    return a[1:] == b if len(a) > len(b) else a == b[1:]
+
+
+# --------------------------------------------------------------------------- detectors
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    quote: str
+    kind: str = ""
+
+
+def _find(patterns: Iterable[re.Pattern[str]], text: _Text) -> list[_Hit]:
+    hits = []
+    for pattern in patterns:
+        for match in pattern.finditer(text.norm):
+            if match.end() > match.start():
+                hits.append(_Hit(match.start(), match.end(), text.quote(*match.span())))
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _negated(text: _Text, hit: _Hit, lex: Lexicon) -> bool:
+    first, last = text.token_at(hit.start), text.token_at(hit.end - 1)
+    segment = text.segment_ids[first] if text.tokens else 0
+    for number, (word, _, _) in enumerate(text.tokens):
+        if text.segment_ids[number] == segment and word in lex.negation:
+            if not (first <= number <= last) or word not in _words(hit, text):
+                return True
+    return False
+
+
+def _words(hit: _Hit, text: _Text) -> set[str]:
+    return set(_tokens(text.norm[hit.start : hit.end]))
+
+
+def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]]:
+    """Return (valid, negated) acknowledgement hits."""
+    valid, negated = [], []
+    for hit in _find(lex.acknowledgement, text):
+        (negated if _negated(text, hit, lex) else valid).append(hit)
+    return valid, negated
+
+
+def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
+    found = []
+    for hit in _find(lex.own_action, text):
+        position = text.token_at(hit.start)
+        if _has_first_person(text, position, lex) and not _customer_imperative(text, position, lex):
+            if not _negated(text, hit, lex):
+                found.append(_Hit(hit.start, hit.end, _clause_quote(text, position), "own"))
+    return found
+
+
+def _has_first_person(text: _Text, position: int, lex: Lexicon) -> bool:
+    sentence = text.sentence_ids[position]
+    low, high = max(position - 8, 0), min(position + 6, len(text.tokens))
+    return any(
+        text.tokens[n][0] in lex.first_person and text.sentence_ids[n] == sentence
+        for n in range(low, high)
+    )
+
+
+def _customer_imperative(text: _Text, position: int, lex: Lexicon) -> bool:
+    word = text.tokens[position][0]
+    following = text.tokens[position + 1][0] if position + 1 < len(text.tokens) else ""
+    if not word.endswith("en") or following != "sie":
+        return False
+    if position == 0 or text.segment_ids[position - 1] != text.segment_ids[position]:
+        return True
+    return text.tokens[position - 1][0] in lex.imperative_lead
+
+
+def _clause_quote(text: _Text, position: int) -> str:
+    segment = text.segment_ids[position]
+    members = [n for n, s in enumerate(text.segment_ids) if s == segment]
+    start, end = text.tokens[members[0]][1], text.tokens[members[-1]][2]
+    words = text.quote(start, end)
+    return words if len(words) <= 70 else words[:67] + "…"
+
+
+def _questions(text: _Text, lex: Lexicon) -> list[_Hit]:
+    hits = []
+    for match in re.finditer(r"[^.!?;\n]+\?", text.norm):
+        words = _tokens(match.group())
+        opening = " ".join(words[:2])
+        if len(words) >= 3 and not any(opening.startswith(q) for q in lex.question_not_clarifying):
+            hits.append(_Hit(match.start(), match.end(), text.quote(*match.span()), "question"))
+    return hits
+
+
+def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
+    hits = _own_actions(text, lex)
+    for kind, patterns in (
+        ("handover", lex.handover), ("alternative", lex.alternative),
+        ("instruction", lex.instruction),
+    ):
+        hits += [_Hit(h.start, h.end, h.quote, kind) for h in _find(patterns, text)
+                 if not _negated(text, h, lex)]
+    hits += [_Hit(h.start, h.end, h.quote, "time") for h in _find(lex.time_frame, text)]
+    hits += [_Hit(h.start, h.end, h.quote, "question") for h in _find(lex.clarifying, text)]
+    hits += _questions(text, lex)
+    return sorted(hits, key=lambda h: h.start)
+
+
+def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Category, _Hit]]:
+    own = any(h.kind in ("own", "handover") for h in ways)
+    step = any(h.kind in ("own", "handover", "alternative", "instruction") for h in ways)
+    found = []
+    for category in lex.dead_ends:
+        if (category.neutralised_by == "step" and step) or (
+            category.neutralised_by == "own_action" and own
+        ):
+            continue
+        for pattern, pattern_negations in category.patterns:
+            for match in pattern.finditer(text.norm):
+                if _extra_negation(match.group(), pattern_negations, lex):
+                    continue
+                found.append((category, _Hit(match.start(), match.end(),
+                                             text.quote(*match.span()))))
+                break
+    return found
+
+
+def _extra_negation(matched: str, expected: int, lex: Lexicon) -> bool:
+    # "Das liegt nicht an Ihnen" must not count as "liegt an Ihnen" (blame).
+    return sum(w in lex.negation for w in _tokens(matched)) > expected
+
+
+def _core(words: Sequence[str], lex: Lexicon) -> list[str]:
+    return [w for w in words if w not in lex.fillers]
+
+
+def _contains(haystack: list[str], needle: list[str]) -> bool:
+    size = len(needle)
+    return any(haystack[i : i + size] == needle for i in range(len(haystack) - size + 1))
+
+
+# --------------------------------------------------------------------------- register (R4)
+
+
+def _register_problems(text: _Text, lex: Lexicon, original: str) -> list[str]:
+    problems = []
+    words = [t[0] for t in text.tokens]
+    if not any(ch.isalpha() for ch in text.raw):
+        return ["✗ Deine Antwort enthält keine Wörter – schreib einen ganzen Satz."]
+    if len(words) < MIN_WORDS:
+        problems.append(f"✗ Zu kurz: Schreib mindestens {MIN_WORDS} Wörter.")
+    elif len(words) > MAX_WORDS:
+        problems.append(f"✗ Zu lang: höchstens {MAX_WORDS} Wörter (du hast {len(words)}).")
+    if _not_german(words, lex):
+        problems.append("✗ Bitte antworte auf Deutsch.")
+    problems += _shouting(text, lex)
+    problems += _du_form(text, lex, original)
+    rude = _find(lex.rude, text)
+    if rude:
+        problems.append(f"✗ Unhöfliches Wort („{rude[0].quote}“) – das beleidigt den Kunden.")
+    return problems
+
+
+def _not_german(words: list[str], lex: Lexicon) -> bool:
+    german = sum(w in lex.german_words for w in words)
+    foreign = sum(w in lex.foreign_words for w in words)
+    return german == 0 or foreign > german
+
+
+def _shouting(text: _Text, lex: Lexicon) -> list[str]:
+    caps = [
+        w for w in re.findall(r"[^\W\d_]+", text.raw)
+        if len(w) >= 2 and w.isupper() and w.upper() not in lex.acronyms
+    ]
+    loud = [w for w in caps if len(w) >= 4]
+    if loud or len(caps) >= 2:
+        return [f"✗ Großbuchstaben wirken wie Schreien („{(loud or caps)[0]}“)."]
+    if re.search(r"[!?]{3,}", text.raw):
+        return ["✗ „!!!“ wirkt wie Schreien – ein Ausrufezeichen reicht."]
+    return []
+
+
+def _du_form(text: _Text, lex: Lexicon, original: str) -> list[str]:
+    hits = _find(lex.du_form, text)
+    if not hits:
+        return []
+    if original and _find(lex.du_form, _analyse(original, lex)):
+        return []
+    return [f"✗ Du duzt den Kunden („{hits[0].quote}“) – bleib beim „Sie“."]
+
+
+# --------------------------------------------------------------------------- the check
+
+
+@dataclass(frozen=True)
+class _Task:
+    original: str
+    required: tuple[str, ...]
+    original_is_dead_end: bool
+
+
+def _resolve(original_or_key: str) -> _Task:
+    if not isinstance(original_or_key, str):
+        raise TypeError(
+            "first argument must be an exercise key or the original phrase (str), "
+            f"not {type(original_or_key).__name__}"
+        )
+    candidate = original_or_key.strip()
+    table = _exercises()
+    if candidate.casefold() in table:
+        found = table[candidate.casefold()]
+        return _Task(found.original, found.required, found.original_is_dead_end)
+    if _KEY_LIKE.match(candidate):
+        raise ValueError(f"unknown exercise key {candidate!r}; known keys: {', '.join(table)}")
+    wanted = _tokens(normalise(candidate))
+    for found in table.values():
+        if _tokens(normalise(found.original)) == wanted:
+            return _Task(found.original, found.required, found.original_is_dead_end)
+    return _Task(candidate, ("R1", "R3", "R4"), True)
+
+
+def check_rewrite(original_or_key: str, rewrite: str) -> RewriteResult:
+    """Check a rewrite against an exercise key or a free original phrase.
+
+    Raises TypeError for non-string arguments and ValueError for an unknown key; any
+    string as ``rewrite`` gives a result.
+    """
+    task = _resolve(original_or_key)
+    if not isinstance(rewrite, str):
+        raise TypeError(f"rewrite must be a str, not {type(rewrite).__name__}")
+    if not rewrite.strip():
+        return _early(task, f"✗ {EMPTY_MESSAGE}")
+    if len(rewrite) > MAX_CHARS:
+        return _early(
+            task, f"✗ Deine Antwort ist zu lang: höchstens {MAX_WORDS} Wörter. "
+            "Kürze sie auf das Wesentliche."
+        )
+    lex = _lexicon()
+    text = _analyse(unicodedata.normalize("NFC", rewrite), lex)
+    return _judge(text, task, lex)
+
+
+def find_time_frame(text: str) -> str | None:
+    """The first time frame in ``text`` ("bis 14 Uhr", "in zehn Minuten"), as written."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
+        return None
+    lex = _lexicon()
+    hits = _find(lex.time_frame, _analyse(unicodedata.normalize("NFC", text), lex))
+    return hits[0].quote if hits else None
+
+
+def _early(task: _Task, line: str) -> RewriteResult:
+    return RewriteResult(False, dict.fromkeys(CRITERIA, False), task.required, (line,))
+
+
+def _judge(text: _Text, task: _Task, lex: Lexicon) -> RewriteResult:
+    ways = _ways_forward(text, lex)
+    dead = _dead_ends(text, lex, ways)
+    acks, negated_acks = _acknowledgements(text, lex)
+    copy, kept = _original_overlap(text, task, lex)
+    insult = any(c.insult for c, _ in dead) or bool(_find(lex.rude, text))
+    r1_lines = _r1_lines(dead, negated_acks, kept, task)
+    r1 = not r1_lines
+    r2_line, r2 = _r2_line(text, task, lex, acks, ways, hollow=not r1 or insult)
+    r3_line, r3 = _r3_line(task, ways, dead)
+    if _not_german([t[0] for t in text.tokens], lex):
+        # The lexicon is German: no credit for acknowledgement or step in other languages.
+        r2_line, r2 = _mark(r2_line, "R2" in task.required), False
+        r3_line, r3 = _mark(r3_line, "R3" in task.required), False
+    r4_lines = _register_problems(text, lex, task.original)
+    if copy:
+        r4_lines.insert(0, "✗ Das ist (fast) wörtlich das Original – formuliere es neu.")
+    if any(c.insult for c, _ in dead):
+        r4_lines.append("✗ Eine versteckte Beleidigung ist unhöflich.")
+    r4 = not r4_lines
+    criteria = {"R1": r1, "R2": r2, "R3": r3, "R4": r4}
+    feedback = (
+        (r1_lines or ["✓ Keine Sackgasse, keine Schuldzuweisung, kein Spott."])
+        + [r2_line, r3_line]
+        + (r4_lines or [f"✓ Ton und Form passen: höflich, per „Sie“, {len(text.tokens)} Wörter."])
+    )
+    passed = all(criteria[c] for c in task.required)
+    return RewriteResult(passed, criteria, task.required, tuple(feedback))
+
+
+def _mark(line: str, required: bool) -> str:
+    what = "Verständnis" if "Verständnis" in line else "einen nächsten Schritt"
+    return f"{'✗' if required else '💡'} {what} erkenne ich nur in einer deutschen Antwort."
+
+
+def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, bool]:
+    """Return (is a copy, keeps the original's words)."""
+    original = _core(_tokens(normalise(task.original)), lex)
+    answer = _core([t[0] for t in text.tokens], lex)
+    if not original:
+        return False, False
+    copy = answer == original or (bool(answer) and set(answer) <= set(original))
+    kept = len(original) >= 3 and _contains(answer, original)
+    return copy, kept and task.original_is_dead_end
+
+
+def _r1_lines(dead, negated_acks: list[_Hit], kept: bool, task: _Task) -> list[str]:
+    lines = []
+    if kept:
+        lines.append(
+            f"✗ Du übernimmst die Worte des Originals („{task.original.rstrip('.?!')}“) – "
+            "formuliere die Grenze neu und zeig, was du tust."
+        )
+    for category, hit in dead:
+        lines.append(f"✗ „{hit.quote}“: {category.feedback}")
+    if negated_acks:
+        lines.append(
+            f"✗ Dein Verständnis ist verneint („{negated_acks[0].quote}“ mit „nicht“/„kein“) – "
+            "das wirkt abweisend."
+        )
+    return lines
+
+
+def _r2_line(text, task, lex, acks, ways, hollow: bool) -> tuple[str, bool]:
+    required = "R2" in task.required
+    missing = "✗" if required else "💡"
+    regrets = [
+        h for h in _find(lex.regret_if_followed_by_step, text)
+        if any(w.start > h.start for w in ways)
+    ]
+    found = sorted(acks + regrets, key=lambda h: h.start)
+    if found and hollow:
+        return (
+            f"{missing} Dein Verständnis („{found[0].quote}“) wird durch Sackgasse, Vorwurf "
+            "oder Unhöflichkeit zurückgenommen – so zählt es nicht.", False
+        )
+    if found:
+        return f"✓ Du zeigst Verständnis („{found[0].quote}“).", True
+    if required:
+        return (
+            "✗ Es fehlt eine Anerkennung: Zeig Verständnis, bedaure die Lage oder entschuldige "
+            "dich (z. B. „Das ist wirklich ärgerlich.“).", False
+        )
+    return (
+        "💡 Gut wäre noch ein Satz, der Verständnis zeigt (z. B. „Das ist ärgerlich.“).", False
+    )
+
+
+def _r3_line(task: _Task, ways: list[_Hit], dead) -> tuple[str, bool]:
+    required = "R3" in task.required
+    if ways:
+        return f"✓ Du bietest einen Weg nach vorn an („{ways[0].quote}“).", True
+    if any(c.ident in ("referral", "not-responsible") for c, _ in dead):
+        return (
+            f"{'✗' if required else '💡'} Ein Verweis ohne Übergabe ist kein nächster Schritt: "
+            "Verbinde, eröffne ein Ticket oder kläre selbst, wer zuständig ist.", False
+        )
+    if required:
+        return "✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?", False
+    return (
+        "💡 Gut wäre noch ein nächster Schritt (z. B. „Ich kümmere mich sofort darum.“).", False
+    )
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _answer_line(number: int, line: str) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return {"error": f"invalid JSON: {exc.msg}", "line": number}
+    if not isinstance(item, dict):
+        return {"error": "expected a JSON object", "line": number}
+    first = item.get("key", item.get("original"))
+    rewrite = item.get("rewrite")
+    if not isinstance(first, str) or not isinstance(rewrite, str):
+        return {"error": "need string fields 'rewrite' and 'key' or 'original'", "line": number}
+    try:
+        result = check_rewrite(first, rewrite)
+    except (TypeError, ValueError) as exc:
+        return {"error": str(exc), "line": number}
+    return {"passed": result.passed, "criteria": result.criteria,
+            "feedback": list(result.feedback)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Read JSON lines from stdin and write one JSON result line per input line."""
+    if argv and any(arg in ("-h", "--help") for arg in argv):
+        print(__doc__)
+        return 0
+    try:
+        lines = sys.stdin.read().splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"cannot read stdin: {exc}", file=sys.stderr)
+        return 2
+    for number, line in enumerate(lines, start=1):
+        if line.strip():
+            print(json.dumps(_answer_line(number, line), ensure_ascii=False), flush=False)
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,120 @@
+"""Grading helpers: the points nbgrader will record and the messages a learner reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.grading import Hinweis, check_format, grade_labels, grade_order
+
+EXPECTED = {
+    "Der Drucker druckt nicht.": "sachinhalt",
+    "Ich bin gestresst.": "selbstoffenbarung",
+    "Ihr macht euren Job nicht.": "beziehung",
+}
+HINTS = {"Ihr macht euren Job nicht.": "Welches Ohr hört eine Aussage über die Beziehung?"}
+
+
+def test_all_right_gives_full_points(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does a fully correct dict get one point per item and a ✓ line per item?"""
+    antwort = {"Der Drucker druckt nicht.": "Sachinhalt", "Ich bin gestresst.": "selbstoffenbarung",
+               "Ihr macht euren Job nicht.": "Beziehungs-Ohr"}
+    assert antwort
+    assert grade_labels("antwort", EXPECTED, "ohren") == 3.0
+    assert capsys.readouterr().out.count("✓") == 3
+
+
+def test_partial_answer_gives_partial_points(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does a wrong item cost exactly its point and show the friendly hint, not the answer?"""
+    antwort = {"Der Drucker druckt nicht.": "Sachinhalt", "Ich bin gestresst.": "",
+               "Ihr macht euren Job nicht.": "Sachinhalt"}
+    assert antwort
+    assert grade_labels("antwort", EXPECTED, "ohren", hints=HINTS) == 1.0
+    out = capsys.readouterr().out
+    assert ("✗ „Ihr macht euren Job nicht.“ gehört nicht zu „Sachinhalt“ – Welches Ohr hört "
+            "eine Aussage über die Beziehung?") in out
+    assert "✗ „Ich bin gestresst.“ – keine gültige Antwort." in out
+
+
+def test_missing_variable_is_explained() -> None:
+    """Does a learner who forgot to run the answer cell get told so in German?"""
+    with pytest.raises(Hinweis, match="Die Variable `nicht_da` gibt es noch nicht"):
+        grade_labels("nicht_da", EXPECTED, "ohren")
+
+
+def test_changed_key_is_explained() -> None:
+    """Does a learner who edited a statement text get a message naming the missing entry?"""
+    antwort = {"Der Drucker druckt nicht": "Sachinhalt"}
+    assert antwort
+    with pytest.raises(Hinweis, match="fehlt der Eintrag „Der Drucker druckt nicht.“"):
+        grade_labels("antwort", EXPECTED, "ohren")
+
+
+def test_wrong_type_is_explained() -> None:
+    """Is a list instead of a dict reported as such, as an AssertionError nbgrader scores 0?"""
+    antwort = ["Sachinhalt"]
+    assert antwort
+    with pytest.raises(AssertionError, match="soll ein Dictionary sein"):
+        grade_labels("antwort", EXPECTED, "ohren")
+
+
+def test_check_format_never_raises(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does the self-check print problems (so Run All goes on) without revealing answers?"""
+    antwort = {k: "" for k in EXPECTED}
+    assert antwort
+    assert check_format("antwort", list(EXPECTED), "ohren") is False
+    out = capsys.readouterr().out
+    assert "ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
+    assert check_format("fehlt", list(EXPECTED), "ohren") is False
+    antwort = {k: "Appell" for k in EXPECTED}
+    assert check_format("antwort", list(EXPECTED), "ohren") is True
+    assert "richtig" not in capsys.readouterr().out.split("Form in Ordnung")[-1].split(".")[0]
+
+
+def test_grade_order_points_per_place(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does an ordering get a point per step in its place, with case and umlauts ignored?"""
+    steps = ["Beobachtung", "Gefühl", "Bedürfnis", "Bitte"]
+    reihenfolge = ["beobachtung", "Beduerfnis", "Gefühl", "Bitte"]
+    assert reihenfolge
+    assert grade_order("reihenfolge", steps, hint="Was kommt zuerst?") == 2.0
+    assert "✗ Platz 2: „Bedürfnis“ gehört nicht hierher" in capsys.readouterr().out
+    reihenfolge = ["Beobachtung", "Wunsch"]
+    with pytest.raises(Hinweis, match="„Wunsch“ steht nicht zur Auswahl"):
+        grade_order("reihenfolge", steps, hint="")
+
+
+def test_grade_rewrite_gives_a_point_per_required_criterion(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Does a rewrite that only asks the restart question get partial credit with ✗ lines?"""
+    from course.grading import grade_rewrite
+
+    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    assert antwort
+    points = grade_rewrite("antwort", "neu-gestartet")
+    out = capsys.readouterr().out
+    assert 0 < points < 4
+    assert "✗" in out and "Verständnis" in out
+    antwort = "Das ist ärgerlich, gerade vor dem Termin. Ich schaue mir den Drucker sofort an."
+    assert grade_rewrite("antwort", "neu-gestartet") == 4.0
+
+
+@pytest.mark.parametrize(
+    ("sentence", "points", "message"),
+    [
+        ("Ich räume Ihr Postfach auf und rufe Sie bis 11 Uhr an. Passt das?", 3.0,
+         "✓ Du nennst einen Zeitrahmen („bis 11 Uhr“)."),
+        ("Ich kümmere mich darum.", 2.0, "✗ Es fehlt ein Zeitrahmen"),
+        ("Ich melde mich in zehn Minuten bei dir.", 2.0, "du"),
+        ("", 0.0, "Bitte schreibe eine Antwort."),
+    ],
+)
+def test_grade_agree(
+    capsys: pytest.CaptureFixture[str], sentence: str, points: float, message: str
+) -> None:
+    """Does an Agree sentence get a point each for own step, time frame and polite form?"""
+    from course.grading import grade_agree
+
+    agree_satz = sentence
+    assert agree_satz is sentence
+    assert grade_agree("agree_satz") == points
+    assert message in capsys.readouterr().out

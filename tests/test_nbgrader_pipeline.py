@@ -1,0 +1,135 @@
+"""nbgrader end to end on a temporary copy of the real course.
+
+One class of learners submits module 03 in every state that matters (full solution,
+untouched, partly right, test cell edited, endless loop, corrupt file); the scores are
+read from the gradebook nbgrader writes. Then feedback and the grade export.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from .nbgrader_course import (
+    make_course,
+    max_code_score,
+    nbgrader,
+    scores,
+    solutions,
+    submission,
+    submit,
+)
+
+pytestmark = pytest.mark.nbgrader
+
+M03 = "03_vier_ohren"
+M01 = "01_gespraechsstruktur"
+SWAPPED_B = '''ohren_nachricht_b = {
+    "Es gibt ein Problem mit dem Kalender, das dreimal gemeldet wurde.": "Sachinhalt",
+    "Ich habe langsam keine Geduld mehr.": "Beziehung",
+    "Sie hören mir offenbar nicht richtig zu.": "Selbstoffenbarung",
+    "Kümmern Sie sich jetzt endlich verbindlich darum.": "Appell",
+}'''
+
+
+@dataclass
+class Run:
+    root: Path
+    autograde_output: str
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    root = make_course(tmp_path_factory.mktemp("kurs"), [M01, M03])
+    for module in (M01, M03):
+        nbgrader(root, "generate_assignment", module, "--force")
+    sol = solutions(M03)
+    submit(root, "loesung", M03, submission(root, M03, sol))
+    submit(root, "unberuehrt", M03, submission(root, M03, {}))
+    partial = {**sol, "m03_welches_ohr": "welches_ohr = {}",
+               "m03_ohren_nachrichten": sol["m03_ohren_nachrichten"].split("ohren_nachricht_b")[0]
+               + SWAPPED_B}
+    submit(root, "teilweise", M03, submission(root, M03, partial))
+    edited = submission(root, M03, {"m03_ohren_nachrichten": sol["m03_ohren_nachrichten"]})
+    for cell in edited.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if grade_id == "m03_test_umformulierung":
+            cell.source = "4.0"
+        elif grade_id == "m03_test_welches_ohr":
+            cell.source = "pass"
+    submit(root, "testzelle", M03, edited)
+    loop = {**sol, "m03_ohren_nachrichten": "while True:\n    pass"}
+    submit(root, "endlos", M03, submission(root, M03, loop))
+    submit(root, "kaputt", M03, '{"cells": [ this is not json')
+    submit(root, "loesung", M01, submission(root, M01, solutions(M01)))
+    submit(root, "unberuehrt", M01, submission(root, M01, {}))
+    out = []
+    for module in (M01, M03):
+        proc = nbgrader(root, "autograde", module, "--force", check=False)
+        out.append(proc.stdout + proc.stderr)
+    return Run(root, "\n".join(out))
+
+
+def test_full_solution_gets_full_points(graded: Run) -> None:
+    """Does the source solution, submitted as a learner, get every autograded point?"""
+    for module in (M01, M03):
+        assert scores(graded.root, module)["loesung"][0] == max_code_score(graded.root, module)
+
+
+def test_untouched_release_gets_zero(graded: Run) -> None:
+    """Does the untouched student version get 0 points, manual answers included?"""
+    for module in (M01, M03):
+        assert scores(graded.root, module)["unberuehrt"] == (0.0, 0.0)
+
+
+def test_partly_right_gets_points_in_between(graded: Run) -> None:
+    """Message A right (4), B half right (2), no ear answers (0), rewrite right (4): 10 points?"""
+    assert scores(graded.root, M03)["teilweise"][0] == 10.0
+
+
+def test_edited_test_cell_is_graded_by_the_original(graded: Run) -> None:
+    """Are rewritten test cells graded by the originals? (A+B right: 8, not 16 as edited)"""
+    assert scores(graded.root, M03)["testzelle"][0] == 8.0
+
+
+def test_endless_loop_times_out_and_is_recorded(graded: Run) -> None:
+    """Does an endless loop cost only its own cell (tasks 2, 3 still count), timeout recorded?"""
+    assert scores(graded.root, M03)["endlos"][0] == 8.0  # both dicts were in the loop cell
+    autograded = graded.root / "autograded" / "endlos" / M03 / f"{M03}.ipynb"
+    assert "Zeitüberschreitung" in autograded.read_text(encoding="utf-8")
+
+
+def test_corrupt_notebook_is_reported_and_others_are_graded(graded: Run) -> None:
+    """Is a corrupt file a clear error for that learner while everyone else is graded?"""
+    assert f"error processing assignment: {graded.root}/submitted/kaputt" in graded.autograde_output
+    assert "NotJSONError" in graded.autograde_output
+    assert not (graded.root / "autograded" / "kaputt" / M03 / f"{M03}.ipynb").exists()
+    assert {"loesung", "unberuehrt", "teilweise", "testzelle", "endlos"} <= set(
+        scores(graded.root, M03)
+    )
+
+
+def test_feedback_is_html_without_hidden_tests(graded: Run) -> None:
+    """Does every graded learner get HTML feedback that shows no hidden test code?"""
+    nbgrader(graded.root, "generate_feedback", M03, "--force")
+    for student in ("loesung", "teilweise", "testzelle", "endlos"):
+        html = (graded.root / "feedback" / student / M03 / f"{M03}.html").read_text("utf-8")
+        assert "BEGIN HIDDEN TESTS" not in html
+        assert "Versteckte Tests – der Code bleibt verborgen" in html
+        assert "Hier steht nur eine Tatsache" not in html or student == "endlos"
+        assert "Bewertungshinweis" not in html
+    partial = (graded.root / "feedback" / "teilweise" / M03 / f"{M03}.html").read_text("utf-8")
+    assert "gehört nicht zu" in partial, "the learner sees which answers were wrong"
+
+
+def test_grade_export_has_a_row_per_submission(graded: Run) -> None:
+    """Does the grade export list each graded learner with the score from the gradebook?"""
+    nbgrader(graded.root, "export", "--to", "grades.csv")
+    with (graded.root / "grades.csv").open(encoding="utf-8") as f:
+        rows = [r for r in csv.DictReader(f) if r["assignment"] == M03]
+    by_student = {r["student_id"]: float(r["raw_score"]) for r in rows}
+    assert by_student["loesung"] == max_code_score(graded.root, M03)
+    assert by_student["teilweise"] == 10.0
