@@ -29,7 +29,9 @@ class Lab:
     folder: Path
 
     def open(self, path: str) -> str:
-        return f"{self.url}/lab/tree/{path}?token={TOKEN}"
+        """A fresh JupyterLab workspace per notebook, so no other tab is restored beside it."""
+        workspace = Path(path).stem.replace("_", "-")
+        return f"{self.url}/lab/workspaces/{workspace}/tree/{path}?token={TOKEN}&reset"
 
 
 def _free_port() -> int:
