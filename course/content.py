@@ -1,5 +1,7 @@
 """Load and validate the course's content files (quiz items and label schemes).
 
+Quiz types: ``single_choice``, ``ordering``, ``classification``, ``rewrite`` and ``jargon``
+(a sentence with the words a customer would not understand, each with an explanation).
 Quiz items live as YAML under ``course/content/quizzes/<module>.yaml`` so that an
 instructor can add or change an item without touching Python. Every file is validated
 on load; a problem raises :class:`ContentError` naming the file, the item and the problem.
@@ -7,6 +9,7 @@ on load; a problem raises :class:`ContentError` naming the file, the item and th
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cache
@@ -79,7 +82,37 @@ class Rewrite:
     key: str
 
 
-Quiz = SingleChoice | Ordering | Classification | Rewrite
+@dataclass(frozen=True)
+class JargonWord:
+    word: str  # exactly as it stands in the sentence
+    explanation: str
+
+
+@dataclass(frozen=True)
+class Token:
+    """A clickable word (or jargon phrase) of a sentence; ``jargon`` indexes the item's list."""
+
+    text: str
+    jargon: int | None
+
+
+@dataclass(frozen=True)
+class JargonItem:
+    sentence: str
+    jargon: tuple[JargonWord, ...]
+    tokens: tuple[Token, ...]  # every word in reading order; jargon phrases as one token
+
+
+@dataclass(frozen=True)
+class JargonQuiz:
+    """Mark the jargon: click the words a customer would not understand."""
+
+    id: str
+    question: str
+    items: tuple[JargonItem, ...]
+
+
+Quiz = SingleChoice | Ordering | Classification | Rewrite | JargonQuiz
 
 
 @dataclass(frozen=True)
@@ -168,6 +201,55 @@ def _classification(r: _Reader, quiz_id: str) -> Classification:
     return Classification(quiz_id, r.text("question"), dict(categories), tuple(items))
 
 
+_WORD = re.compile(r"\w+(?:[-./'’]\w+)*")
+
+
+def tokenize(sentence: str, jargon: tuple[str, ...]) -> tuple[Token, ...]:
+    """Split a sentence into clickable tokens; each jargon phrase becomes one token.
+
+    Raises ValueError naming the first jargon word that does not stand in the sentence as
+    whole word(s), or that overlaps another one.
+    """
+    spans: list[tuple[int, int, int]] = []
+    for n, word in enumerate(jargon):
+        match = re.search(rf"(?<!\w){re.escape(word)}(?!\w)", sentence)
+        if match is None:
+            raise ValueError(f"jargon word {word!r} does not occur in the sentence as a whole word")
+        start, end = match.span()
+        if any(start < e and s < end for s, e, _ in spans):
+            raise ValueError(f"jargon word {word!r} overlaps another jargon word")
+        spans.append((start, end, n))
+    tokens: list[Token] = []
+    pos = 0
+    for start, end, n in sorted(spans):
+        tokens += [Token(m.group(), None) for m in _WORD.finditer(sentence, pos, start)]
+        tokens.append(Token(sentence[start:end], n))
+        pos = end
+    tokens += [Token(m.group(), None) for m in _WORD.finditer(sentence, pos)]
+    return tuple(tokens)
+
+
+def _jargon(r: _Reader, quiz_id: str) -> JargonQuiz:
+    items = []
+    for n, raw in enumerate(r.items("items", 1), start=1):
+        i = _Reader(r.path, f"{r.where}, item {n}", raw, {"sentence", "jargon"})
+        sentence = i.text("sentence")
+        words = []
+        for k, entry in enumerate(i.items("jargon", 1), start=1):
+            j = _Reader(r.path, f"{i.where}, jargon {k}", entry, {"word", "explanation"})
+            words.append(JargonWord(j.text("word"), j.text("explanation")))
+        if len({w.word for w in words}) != len(words):
+            i.fail("a jargon word is listed twice")
+        try:
+            tokens = tokenize(sentence, tuple(w.word for w in words))
+        except ValueError as err:
+            i.fail(str(err))
+        if all(t.jargon is not None for t in tokens):
+            i.fail("the sentence needs at least one plain word besides the jargon")
+        items.append(JargonItem(sentence, tuple(words), tokens))
+    return JargonQuiz(quiz_id, r.text("question"), tuple(items))
+
+
 def _rewrite(r: _Reader, quiz_id: str) -> Rewrite:
     return Rewrite(quiz_id, r.text("question"), r.text("key"))
 
@@ -177,6 +259,7 @@ _FIELDS = {
     "ordering": ({"question", "steps"}, _ordering),
     "classification": ({"question", "categories", "items"}, _classification),
     "rewrite": ({"question", "key"}, _rewrite),
+    "jargon": ({"question", "items"}, _jargon),
 }
 
 

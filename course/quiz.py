@@ -3,6 +3,9 @@
 The evaluation lives in plain functions (``evaluate_*``) returning feedback lines; the
 widgets only collect the learner's choice and render those lines. Every text that reaches
 the page goes through :func:`html.escape`, learner text included.
+
+A quiz answered fully right is noted in the learner's own progress file
+(:mod:`course.progress`, never graded); the start page shows it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import ipywidgets as widgets
 
 from course.content import (
     Classification,
+    JargonQuiz,
     Ordering,
     Quiz,
     Rewrite,
@@ -23,6 +27,11 @@ from course.content import (
 )
 
 PLEASE_CHOOSE = "– bitte wählen –"
+
+
+def quoted(text: str) -> str:
+    """Put an item in German quotes unless the content already quotes it."""
+    return text if text[:1] in "„\"»" else f"„{text}“"
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ def evaluate_single(quiz: SingleChoice, choice: int | None) -> Verdict:
 
 
 def solution_single(quiz: SingleChoice) -> tuple[Line, ...]:
-    return tuple(Line(o.correct, f"„{o.text}“: {o.explanation}") for o in quiz.options)
+    return tuple(Line(o.correct, f"{quoted(o.text)}: {o.explanation}") for o in quiz.options)
 
 
 def evaluate_ordering(quiz: Ordering, chosen: list[str | None]) -> Verdict:
@@ -86,19 +95,19 @@ def evaluate_classification(quiz: Classification, chosen: list[str | None]) -> V
     lines = []
     for item, pick in zip(quiz.items, chosen, strict=True):
         if pick is None:
-            lines.append(Line(None, f"„{item.text}“: noch nicht zugeordnet."))
+            lines.append(Line(None, f"{quoted(item.text)}: noch nicht zugeordnet."))
         elif pick == item.answer:
-            lines.append(Line(True, f"„{item.text}“: {item.explanation}"))
+            lines.append(Line(True, f"{quoted(item.text)}: {item.explanation}"))
         else:
             label = quiz.categories[pick]
-            lines.append(Line(False, f"„{item.text}“ passt nicht zu {label}. {item.hint}"))
+            lines.append(Line(False, f"{quoted(item.text)} passt nicht zu {label}. {item.hint}"))
     correct = all(p == i.answer for p, i in zip(chosen, quiz.items, strict=True))
     return Verdict(correct, _with_summary(correct, lines))
 
 
 def solution_classification(quiz: Classification) -> tuple[Line, ...]:
     return tuple(
-        Line(True, f"„{i.text}“ → {quiz.categories[i.answer]}: {i.explanation}")
+        Line(True, f"{quoted(i.text)} → {quiz.categories[i.answer]}: {i.explanation}")
         for i in quiz.items
     )
 
@@ -117,6 +126,9 @@ def render(lines: tuple[Line, ...]) -> str:
 class QuizWidget(widgets.VBox):
     """Question, inputs, a "Prüfen" button, and a "Lösung zeigen" button after a first try."""
 
+    module: str | None = None  # set by show(); progress is recorded only then
+    quiz: Quiz
+
     def __init__(self, question: str, inputs: list[widgets.Widget]) -> None:
         self.question = widgets.HTML(f"<b>{html.escape(question)}</b>")
         self.check_button = widgets.Button(description="Prüfen", button_style="primary")
@@ -132,7 +144,12 @@ class QuizWidget(widgets.VBox):
     def _on_check(self) -> None:
         self.tries += 1
         verdict = self.evaluate()
-        self.feedback.value = render(verdict.lines)
+        lines = verdict.lines
+        if verdict.correct and self.module:
+            note = _record(self.module, self.quiz.id)
+            if note:
+                lines = (*lines, Line(None, note))
+        self.feedback.value = render(lines)
         self.solution_button.disabled = False
 
     def _on_solution(self) -> None:
@@ -196,7 +213,7 @@ class ClassificationWidget(QuizWidget):
         options = [(label, cid) for cid, label in quiz.categories.items()]
         self.picks = [_dropdown(options, "Zuordnung:") for _ in quiz.items]
         rows = [
-            widgets.VBox([widgets.HTML(f"„{html.escape(i.text)}“"), pick])
+            widgets.VBox([widgets.HTML(html.escape(quoted(i.text))), pick])
             for i, pick in zip(quiz.items, self.picks, strict=True)
         ]
         super().__init__(quiz.question, rows)
@@ -245,12 +262,111 @@ class RewriteWidget(QuizWidget):
         return (Line(None, f"Zum Beispiel: „{self.exercise.example}“"),)
 
 
+def evaluate_jargon(
+    quiz: JargonQuiz, marked: list[set[int]], reveal_missed: bool = False
+) -> Verdict:
+    """Feedback on the marked tokens (indexes into each item's ``tokens``), item by item.
+
+    Marked jargon gets ✓ and its explanation, a marked plain word ✗ ("verständlich").
+    Missed jargon is only counted, unless ``reveal_missed`` (from the second try on).
+    """
+    lines: list[Line] = []
+    correct = True
+    for n, (item, picks) in enumerate(zip(quiz.items, marked, strict=True), start=1):
+        prefix = f"Satz {n}: " if len(quiz.items) > 1 else ""
+        hit = sorted({item.tokens[i].jargon for i in picks if item.tokens[i].jargon is not None})
+        plain = [item.tokens[i].text for i in sorted(picks) if item.tokens[i].jargon is None]
+        missed = [w for k, w in enumerate(item.jargon) if k not in hit]
+        correct = correct and not plain and not missed
+        if not picks:
+            lines.append(Line(None, f"{prefix}Du hast noch kein Wort markiert."))
+        for k in hit:
+            word = item.jargon[k]
+            lines.append(Line(True, f"{prefix}„{word.word}“ ist Fachsprache: {word.explanation}"))
+        for text in plain:
+            lines.append(Line(False, f"{prefix}„{text}“ versteht jede Kundin und jeder Kunde – "
+                                    "das ist kein Fachjargon."))
+        if missed and reveal_missed:
+            for word in missed:
+                lines.append(Line(False, f"{prefix}Übersehen: „{word.word}“ – {word.explanation}"))
+        elif missed and picks:
+            count = "ein Fachbegriff" if len(missed) == 1 else f"{len(missed)} Fachbegriffe"
+            lines.append(Line(False, f"{prefix}Hier steckt noch {count}. Welches Wort müsstest "
+                                     "du einem Laien erklären?"))
+        elif not missed and not plain:
+            lines.append(Line(True, f"{prefix}Alle Fachbegriffe gefunden."))
+    return Verdict(correct, _with_summary(correct, lines))
+
+
+def solution_jargon(quiz: JargonQuiz) -> tuple[Line, ...]:
+    lines = []
+    for n, item in enumerate(quiz.items, start=1):
+        prefix = f"Satz {n}: " if len(quiz.items) > 1 else ""
+        words = ", ".join(f"„{w.word}“" for w in item.jargon)
+        lines.append(Line(None, f"{prefix}{item.sentence} – Fachjargon: {words}"))
+        lines += [Line(True, f"„{w.word}“: {w.explanation}") for w in item.jargon]
+    return tuple(lines)
+
+
+class JargonWidget(QuizWidget):
+    """One toggle button per word: a native button, so Tab and Space/Enter operate it."""
+
+    def __init__(self, quiz: JargonQuiz) -> None:
+        self.quiz = quiz
+        self.toggles: list[list[widgets.ToggleButton]] = []
+        rows = []
+        for n, item in enumerate(quiz.items, start=1):
+            buttons = [self._toggle(token.text) for token in item.tokens]
+            self.toggles.append(buttons)
+            label = f"Satz {n}:" if len(quiz.items) > 1 else "Satz:"
+            rows.append(widgets.VBox([
+                widgets.HTML(f"{label} <i>„{html.escape(item.sentence)}“</i>"),
+                widgets.HBox(buttons, layout=widgets.Layout(flex_flow="row wrap")),
+            ]))
+        super().__init__(quiz.question, rows)
+        self.add_class("kurs-jargon")
+
+    @staticmethod
+    def _toggle(text: str) -> widgets.ToggleButton:
+        button = widgets.ToggleButton(
+            value=False, description=text, tooltip=f"„{text}“ markieren",
+            layout=widgets.Layout(width="auto", margin="2px"),
+        )
+
+        def changed(change: dict) -> None:
+            button.icon = "check" if change["new"] else ""
+            button.button_style = "warning" if change["new"] else ""
+            button.tooltip = f"„{text}“ ist markiert" if change["new"] else f"„{text}“ markieren"
+
+        button.observe(changed, names="value")
+        return button
+
+    def marked(self) -> list[set[int]]:
+        return [{i for i, b in enumerate(row) if b.value} for row in self.toggles]
+
+    def evaluate(self) -> Verdict:
+        return evaluate_jargon(self.quiz, self.marked(), reveal_missed=self.tries > 1)
+
+    def solution(self) -> tuple[Line, ...]:
+        return solution_jargon(self.quiz)
+
+
 _WIDGETS: dict[type, type[QuizWidget]] = {
     SingleChoice: SingleChoiceWidget,
     Ordering: OrderingWidget,
     Classification: ClassificationWidget,
     Rewrite: RewriteWidget,
+    JargonQuiz: JargonWidget,
 }
+
+
+def _record(module: str, quiz_id: str) -> str | None:
+    from course.progress import record
+
+    try:
+        return record(module, quiz_id)
+    except Exception:  # progress is a convenience; it must never break a quiz
+        return None
 
 
 def make(quiz: Quiz) -> QuizWidget:
@@ -262,4 +378,6 @@ def show(module: str, quiz_id: str) -> QuizWidget:
     quizzes = load_quizzes(module)
     if quiz_id not in quizzes:
         raise KeyError(f"Quiz '{quiz_id}' gibt es in Modul {module} nicht: {sorted(quizzes)}")
-    return make(quizzes[quiz_id])
+    widget = make(quizzes[quiz_id])
+    widget.module = module
+    return widget

@@ -123,3 +123,27 @@ def test_quiz_wrong_then_right(page, lab: Lab, module: str) -> None:  # noqa: AN
     confirmation = "Richtig!" if isinstance(quiz, SingleChoice) else "Alles richtig – sehr gut!"
     widget.locator(".kurs-line", has_text=confirmation).wait_for(timeout=10_000)
     _shot(page, f"quiz-{module}.png")
+
+
+def test_rewrite_feedback_per_criterion(page, lab: Lab) -> None:  # noqa: ANN001
+    """Type a rude rewrite and see what is missing; type a good one and see it pass."""
+    module = "05_deeskalation"
+    page.goto(lab.open(f"{module}/{module}.ipynb"))
+    wait_for_kernel(page)
+    run_all(page)
+    widget = page.locator(".kurs-quiz", has_text="Formuliere „Beruhigen Sie sich mal.“").first
+    widget.wait_for(timeout=60_000)
+    widget.scroll_into_view_if_needed()
+    box = widget.locator("textarea")
+    box.fill("<b>Jetzt</b> beruhigen Sie sich mal!!!")
+    widget.locator("button", has_text="Prüfen").click()
+    widget.locator(".kurs-line", has_text="Noch nicht bestanden.").wait_for(timeout=10_000)
+    assert "Es fehlt eine Anerkennung" in widget.inner_text()
+    assert widget.locator("b", has_text="Jetzt").count() == 0, "learner text must stay text"
+    box.fill("Ich verstehe gut, dass Sie sich ärgern. Ich kümmere mich sofort darum.")
+    widget.locator("button", has_text="Prüfen").click()
+    widget.locator(".kurs-line", has_text="Bestanden!").wait_for(timeout=10_000)
+    assert "Du zeigst Verständnis" in widget.inner_text()
+    widget.locator("button", has_text="Lösung zeigen").click()
+    widget.locator(".kurs-line", has_text="Zum Beispiel:").wait_for(timeout=10_000)
+    _shot(page, "rewrite-05.png")
