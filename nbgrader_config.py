@@ -5,12 +5,17 @@ import os
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
+from course import sandbox
 from course.nbgrader_ext import HideTestsInFeedback
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "kundenkommunikation"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+
+# Learners' code runs in a bubblewrap sandbox: no gradebook, no other submissions, no
+# network, limited processes and memory. This holds for formgrader's buttons as well.
+sandbox.configure(c, c.CourseDirectory.root)
 
 # German stubs in the student version. The code stub does not raise, so "Run All"
 # in an unanswered notebook still reaches every practice quiz.

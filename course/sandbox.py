@@ -1,0 +1,149 @@
+"""Run a learner's notebook kernel in a bubblewrap sandbox during autograding.
+
+nbgrader starts kernels through the kernelspec ``kurs-sandbox`` (selected in
+``nbgrader_config.py``), whose argv is ``python -m course.sandbox -f {connection_file}``.
+This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's code
+
+- sees the machine read-only, with the course root, the instructor's home, /tmp and the
+  exchange replaced by empty tmpfs mounts (no gradebook, no other submissions);
+- gets back only the Python environment, the ``course`` package and its own folder;
+- has no network (own network namespace; the kernel talks to nbgrader over ipc sockets);
+- runs, when started as root, under a throw-away uid, with limits on processes and memory.
+
+Without bwrap the launcher refuses to start a kernel (fail closed) and says why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+KERNEL_NAME = "kurs-sandbox"
+REPO = Path(__file__).resolve().parent.parent
+KERNEL_DIR = REPO / "jupyter-data"
+ROOT_ENV = "KURS_COURSE_ROOT"
+MAX_PROCESSES = 64
+MAX_MEMORY = 4 * 1024**3
+HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv/nbgrader", "/home")
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+def check() -> str:
+    """Return the bwrap path, or raise with a German and English explanation."""
+    bwrap = shutil.which("bwrap")
+    if not bwrap:
+        raise SandboxUnavailable(
+            "bubblewrap (bwrap) fehlt – ohne Sandbox wird nicht bewertet. "
+            "Install it: apt-get install bubblewrap"
+        )
+    return bwrap
+
+
+def ipc_dir() -> Path:
+    """A per-instructor directory for the kernels' ipc sockets (not listable by others)."""
+    path = Path(tempfile.gettempdir()) / f"kurs-sandbox-{os.getuid()}"
+    path.mkdir(mode=0o1733, exist_ok=True)
+    os.chmod(path, 0o1733)  # sticky and not listable: a sandbox uid may create sockets only
+    return path
+
+
+def configure(c: object, course_root: str) -> None:
+    """Select the sandbox kernel for every nbgrader execution (command line and formgrader)."""
+    os.environ[ROOT_ENV] = course_root
+    paths = [str(KERNEL_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
+    c.Execute.kernel_name = KERNEL_NAME
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = str(ipc_dir() / "kernel")
+
+
+def _sandbox_uid() -> int:
+    # One uid per launcher process: concurrent kernels do not share a process limit.
+    return 61000 + os.getpid() % 4000
+
+
+def _readonly_paths() -> list[str]:
+    prefixes = {sys.prefix, sys.base_prefix, sys.exec_prefix, str(REPO / "course")}
+    return sorted(p for p in prefixes if Path(p).exists())
+
+
+def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> list[str]:
+    home = os.environ.get("HOME", "/root")
+    hidden = [*HIDDEN_ALWAYS, home, *([course_root] if course_root else [])]
+    # As root, bwrap needs no user namespace; the kernel drops to a throw-away uid inside.
+    users = [] if os.geteuid() == 0 else ["--unshare-user"]
+    args = ["--die-with-parent", "--new-session", *users, "--unshare-pid", "--unshare-net",
+            "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
+    for path in dict.fromkeys(hidden):
+        if Path(path).exists():
+            args += ["--perms", "01777" if path == "/tmp" else "0755", "--tmpfs", path]
+    for path in _readonly_paths():
+        args += ["--ro-bind", path, path]
+    ipc = connection_file.parent
+    args += ["--bind", str(cwd), str(cwd), "--bind", str(ipc), str(ipc),
+             "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", "/tmp",
+             "--setenv", "MPLCONFIGDIR", "/tmp/mpl", "--setenv", "IPYTHONDIR", "/tmp/ipython",
+             "--chdir", str(cwd)]
+    return args
+
+
+def _private_connection_file(connection_file: Path, uid: int | None) -> Path:
+    """Copy the connection file next to the ipc sockets, readable by the sandbox uid only."""
+    info = json.loads(connection_file.read_text(encoding="utf-8"))
+    if info.get("transport") != "ipc":
+        raise SandboxUnavailable("the sandbox needs KernelManager.transport = 'ipc'")
+    target = Path(info["ip"]).parent / f"{connection_file.stem}-sandbox.json"
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(info, f)
+    if uid is not None:
+        os.chown(target, uid, uid)
+    return target
+
+
+def _limit(processes: int) -> None:
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
+
+
+def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
+    bwrap = check()
+    uid = _sandbox_uid() if os.geteuid() == 0 else None
+    private = _private_connection_file(connection_file, uid)
+    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(private)]
+    if uid is not None:
+        kernel = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
+                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *kernel]
+    return [bwrap, *bwrap_args(private, cwd, os.environ.get(ROOT_ENV)), *kernel], uid
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 2 or args[0] != "-f":
+        print("usage: python -m course.sandbox -f CONNECTION_FILE", file=sys.stderr)
+        return 2
+    try:
+        cmd, uid = command(Path(args[1]), Path.cwd())
+    except (SandboxUnavailable, OSError) as err:
+        print(f"Sandbox: {err}", file=sys.stderr)
+        return 1
+    if uid is None:
+        own = len([p for p in Path("/proc").iterdir() if p.name.isdigit()])
+        _limit(own + MAX_PROCESSES)
+    else:
+        _limit(MAX_PROCESSES)
+    os.execvp(cmd[0], cmd)
+    return 1  # not reached
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

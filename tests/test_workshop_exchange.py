@@ -1,0 +1,204 @@
+"""The classroom workshop on one machine: nbgrader's exchange, played through by two learners.
+
+The grading account releases module 03; anna and ben fetch it; anna submits twice (first the
+untouched notebook, then the solution), the trainer sets the due date, ben submits a partly
+right answer after it. Then collect → autograde → generate_feedback → release_feedback, and
+each learner fetches their feedback. As root every step runs as its own Unix account
+(nbgrader takes the learner id from it); otherwise the learners use ``--student``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .nbgrader_course import solutions, submission
+from .workshop_machine import COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
+
+pytestmark = pytest.mark.workshop
+
+M03 = "03_vier_ohren"
+SWAPPED_B = '''ohren_nachricht_b = {
+    "Es gibt ein Problem mit dem Kalender, das dreimal gemeldet wurde.": "Sachinhalt",
+    "Ich habe langsam keine Geduld mehr.": "Beziehung",
+    "Sie hören mir offenbar nicht richtig zu.": "Selbstoffenbarung",
+    "Kümmern Sie sich jetzt endlich verbindlich darum.": "Appell",
+}'''
+SCORE = re.compile(r"\(Score: ([0-9.]+) / ([0-9.]+)\)")
+
+
+@dataclass
+class Cycle:
+    machine: Machine
+    anna: Account
+    ben: Account
+    anna_timestamps: list[str]
+    ben_timestamp: str
+    collect_output: str
+
+
+def _work(machine: Machine, learner: Account, answers: dict[str, str]) -> None:
+    """The learner's edits, saved over the fetched notebook in their home."""
+    path = learner.home / M03 / f"{M03}.ipynb"
+    nbformat.write(submission(machine.course, M03, answers), path)
+    machine.give(learner, path)
+
+
+def _submit(machine: Machine, learner: Account) -> str:
+    out = machine.nbgrader(learner, "submit", M03)
+    match = re.search(r"Submitted as: \S+ \S+ (.+)", out.stdout + out.stderr)
+    assert match, out.stdout + out.stderr
+    return match.group(1).strip()
+
+
+def _each(machine: Machine, learners: tuple[Account, ...], *args: str) -> None:
+    """The same command by several learners at once, as in a classroom."""
+    with ThreadPoolExecutor(len(learners)) as pool:
+        list(pool.map(lambda learner: machine.nbgrader(learner, *args), learners))
+
+
+@pytest.fixture(scope="module")
+def cycle() -> Iterator[Cycle]:
+    with workshop_machine(["anna", "ben"]) as machine:
+        anna, ben = machine.learners
+        grader = machine.grader
+        machine.nbgrader(grader, "generate_assignment", M03, "--force")
+        machine.nbgrader(grader, "release_assignment", M03)
+        _each(machine, (anna, ben), "fetch_assignment", M03)
+        sol = solutions(M03)
+        _work(machine, anna, {})
+        first = _submit(machine, anna)
+        _work(machine, anna, sol)
+        second = _submit(machine, anna)
+        due = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        machine.nbgrader(grader, "db", "assignment", "add", M03, f"--duedate={due}")
+        partial = {
+            **sol,
+            "m03_welches_ohr": "welches_ohr = {}",
+            "m03_ohren_nachrichten": sol["m03_ohren_nachrichten"].split("ohren_nachricht_b")[0]
+            + SWAPPED_B,
+        }
+        _work(machine, ben, partial)
+        late = _submit(machine, ben)
+        collected = machine.nbgrader(grader, "collect", M03)
+        machine.nbgrader(grader, "autograde", M03)
+        machine.nbgrader(grader, "generate_feedback", M03)
+        machine.nbgrader(grader, "release_feedback", M03)
+        _each(machine, (anna, ben), "fetch_feedback", M03)
+        yield Cycle(machine, anna, ben, [first, second], late,
+                    collected.stdout + collected.stderr)
+
+
+def _gradebook(machine: Machine) -> dict[str, tuple[float, float, float]]:
+    """learner -> (score, max score, seconds late) from the grading account's gradebook."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{machine.course / 'gradebook.db'}") as gb:
+        return {
+            sub.student_id: (sub.score, sub.max_score, sub.total_seconds_late)
+            for sub in gb.assignment_submissions(M03)
+        }
+
+
+def _feedback(learner: Account) -> dict[str, str]:
+    """timestamp folder -> feedback HTML the learner fetched into their home."""
+    folder = learner.home / M03 / "feedback"
+    return {p.parent.name: p.read_text("utf-8") for p in folder.glob(f"*/{M03}.html")}
+
+
+def test_each_learner_is_collected_under_their_own_id(cycle: Cycle) -> None:
+    """Are both submissions collected under the learners' ids (Unix accounts as root)?"""
+    submitted = cycle.machine.course / "submitted"
+    assert {p.name for p in submitted.iterdir()} == {cycle.anna.name, cycle.ben.name}
+    assert "cheating attempt" not in cycle.collect_output or not IS_ROOT
+
+
+def test_each_feedback_holds_the_learners_own_score(cycle: Cycle) -> None:
+    """Does each learner's fetched feedback show the score the gradebook has for them?"""
+    book = _gradebook(cycle.machine)
+    anna_score, anna_max, _ = book[cycle.anna.name]
+    ben_score, _, _ = book[cycle.ben.name]
+    assert anna_score > 0 and anna_score != ben_score, "the test needs two different scores"
+    for learner, expected in ((cycle.anna, anna_score), (cycle.ben, ben_score)):
+        pages = _feedback(learner)
+        assert len(pages) == 1, f"{learner.name}: one feedback for the collected submission"
+        (html,) = pages.values()
+        shown = SCORE.search(html)
+        assert shown, f"no score in {learner.name}'s feedback"
+        assert float(shown.group(1)) == expected
+        assert float(shown.group(2)) == anna_max
+        assert "BEGIN HIDDEN TESTS" not in html
+
+
+def test_resubmission_keeps_the_newest(cycle: Cycle) -> None:
+    """Is anna's second submission (the solution) the one collected, graded and fed back?"""
+    collected = cycle.machine.course / "submitted" / cycle.anna.name / M03
+    assert (collected / "timestamp.txt").read_text().strip() == cycle.anna_timestamps[1]
+    assert list(_feedback(cycle.anna)) == [cycle.anna_timestamps[1]]
+    code_max = 16.0  # autograded points of module 03; the solution gets all of them
+    assert _gradebook(cycle.machine)[cycle.anna.name][0] == code_max
+
+
+def test_late_submission_is_flagged_late(cycle: Cycle) -> None:
+    """Is ben's submission after the due date late, and anna's before it not?"""
+    book = _gradebook(cycle.machine)
+    assert book[cycle.ben.name][2] > 0
+    assert book[cycle.anna.name][2] == 0
+
+
+def test_exchange_root_is_sticky_and_world_writable(cycle: Cycle) -> None:
+    """Does the exchange root have mode 1777, so that only owners rename what they made?"""
+    mode = stat.S_IMODE(cycle.machine.exchange.stat().st_mode)
+    assert mode == 0o1777
+    installed = (cycle.machine.etc / "nbgrader_config.py").read_text("utf-8")
+    assert f'c.Exchange.root = "{cycle.machine.exchange}"' in installed
+    assert f'c.CourseDirectory.course_id = "{COURSE_ID}"' in installed
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="permissions between accounts need real Unix accounts")
+def test_a_learner_cannot_rename_the_course_folder(cycle: Cycle) -> None:
+    """Does the sticky bit stop a learner from renaming the course's exchange folder?"""
+    course = cycle.machine.exchange / COURSE_ID
+    proc = cycle.machine.run(cycle.ben, "mv", str(course), f"{course}-weg", check=False)
+    assert proc.returncode != 0 and "Operation not permitted" in proc.stderr
+    assert course.is_dir()
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="permissions between accounts need real Unix accounts")
+def test_learners_cannot_see_each_others_work(cycle: Cycle) -> None:
+    """Can ben neither list anna's home, nor the inbound folder, nor the course folder?"""
+    machine, ben = cycle.machine, cycle.ben
+    for folder in (cycle.anna.home, machine.exchange / COURSE_ID / "inbound", machine.course):
+        proc = machine.run(ben, "ls", str(folder), check=False)
+        assert proc.returncode != 0 and "Permission denied" in proc.stderr, folder
+    assert stat.S_IMODE(cycle.anna.home.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="accounts are only made as root")
+def test_teardown_leaves_no_accounts_behind() -> None:
+    """After a run, are the run's accounts, groups and folders gone again?"""
+    import grp
+    import pwd
+
+    with workshop_machine(["carla"]) as machine:
+        names = [machine.grader.name, machine.learners[0].name]
+        groups = [machine.learner_group, machine.trainer_group]
+        base = machine.base
+        assert all(pwd.getpwnam(n) for n in names)
+    passwd = Path("/etc/passwd").read_text()
+    assert not any(f"{n}:" in passwd for n in names)
+    for group in groups:
+        with pytest.raises(KeyError):
+            grp.getgrnam(group)
+    assert not base.exists()
+    assert not any(Path("/home", n).exists() for n in names)
+    assert os.path.isdir("/tmp")
