@@ -142,7 +142,20 @@ def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0) -> flo
     result = check_rewrite(key, value)
     for line in result.feedback:
         print(line)
+    print(criteria_line(key, result.criteria))
     return sum(points_per_criterion for c in result.required if result.criteria[c])
+
+
+CRITERIA_PREFIX = "Kriterien"
+
+
+def criteria_line(key: str, criteria: Mapping[str, bool]) -> str:
+    """One summary line per rewrite, e.g. "Kriterien (beruhigen): R1 ✓ · R2 ✗ · R3 ✓ · R4 ✓".
+
+    The class report reads these lines from the autograded notebooks.
+    """
+    marks = " · ".join(f"{c} {'✓' if ok else '✗'}" for c, ok in sorted(criteria.items()))
+    return f"{CRITERIA_PREFIX} ({key}): {marks}"
 
 
 def grade_agree(name: str) -> float:

@@ -62,7 +62,8 @@ def configure(c: object, course_root: str) -> None:
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     c.Execute.kernel_name = KERNEL_NAME
     c.KernelManager.transport = "ipc"
-    c.KernelManager.ip = str(ipc_dir() / "kernel")
+    # One socket prefix per nbgrader process: parallel graders must not pick the same ipc path.
+    c.KernelManager.ip = str(ipc_dir() / f"kernel-{os.getpid()}")
 
 
 def _sandbox_uid() -> int:
@@ -86,9 +87,14 @@ def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> lis
     for path in dict.fromkeys(hidden):
         if Path(path).exists():
             args += ["--perms", "01777" if path == "/tmp" else "0755", "--tmpfs", path]
+    ipc = connection_file.parent
+    # bwrap creates missing mount points in a tmpfs with mode 0700; the kernel's uid must
+    # be able to walk down to what is bound back, so create the parents as 0755 first.
+    for path in [*_readonly_paths(), str(cwd), str(ipc)]:
+        for parent in reversed(Path(path).parents[:-1]):
+            args += ["--perms", "0755", "--dir", str(parent)]
     for path in _readonly_paths():
         args += ["--ro-bind", path, path]
-    ipc = connection_file.parent
     args += ["--bind", str(cwd), str(cwd), "--bind", str(ipc), str(ipc),
              "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", "/tmp",
              "--setenv", "MPLCONFIGDIR", "/tmp/mpl", "--setenv", "IPYTHONDIR", "/tmp/ipython",

@@ -1,0 +1,759 @@
+"""The learner's own empathy protocol (module 09), and checks for its graded pandas task.
+
+The learner writes down, for four weeks, how difficult contacts went: date, channel and
+the protocol's four questions (was the customer upset, how did I react, did I stay calm,
+what would I do differently). Entries are kept as CSV in the learner's course folder,
+``<kursordner>/mein_empathie_protokoll.csv`` – a name that is not in ``release/``, so a
+course update (:mod:`course.learner`) never touches it. Nothing is graded or sent anywhere.
+
+The logic lives in plain functions (:func:`make_entry`, :func:`add_entry`,
+:func:`load_entries`, :func:`weekly_summary`, :func:`export_html`); :func:`show` only wires
+them to a few widgets. pandas, matplotlib and ipywidgets are imported inside the functions
+that need them, so ``import course.protocol`` stays as light as ``import course``.
+
+Safety of the file:
+
+- Appends take an exclusive lock (``fcntl.flock`` on a lock file beside the CSV) and write
+  one row with a single ``write`` in append mode, so parallel kernels lose nothing.
+- A file that cannot be read (broken header, a torn or garbled row, not UTF-8) is never
+  thrown away: it is renamed to ``mein_empathie_protokoll.defekt-<zeitstempel>.csv`` and a
+  fresh file is started with every row that could still be read.
+
+The ``grade_*`` functions at the end serve the test cells of the graded task in module 09
+(analysing a sample protocol); the expected values stay in the hidden tests.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import astuple, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+try:  # POSIX; elsewhere appends are still single writes, just not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+FILE_NAME = "mein_empathie_protokoll.csv"
+EXPORT_NAME = "mein_empathie_protokoll_export.html"
+MANIFEST = ".kursstand.json"  # marks the learner's course folder (see course.learner)
+
+COLUMNS = (
+    "datum",
+    "kanal",
+    "stimmung_kunde",
+    "eigene_reaktion",
+    "ruhig_geblieben",
+    "was_ich_anders_machen_wuerde",
+)
+CHANNELS = ("Telefon", "E-Mail", "Chat", "Video", "vor Ort")
+MOODS = ("freundlich", "gestresst", "verärgert", "panisch")
+UPSET = "verärgert"
+QUESTIONS = {
+    "stimmung_kunde": "Wie war die Stimmung – war die Person verärgert?",
+    "eigene_reaktion": "Wie habe ich reagiert?",
+    "ruhig_geblieben": "Bin ich ruhig geblieben?",
+    "was_ich_anders_machen_wuerde": "Was würde ich beim nächsten Mal anders sagen oder tun?",
+}
+MAX_TEXT = 1000
+_GERMAN_DATE = re.compile(r"^(\d{1,2})\.\s*(\d{1,2})\.\s*(\d{4}|\d{2})?$")
+# "Passwort: x", "PIN lautet x", "Kennwort ist Sommer2026" – but not "Passwort ist abgelaufen"
+_SECRET = re.compile(
+    r"\b(passwort|kennwort|password|pin|tan)\b\s*"
+    r"(?:(?:[:=]|lautet|lautete)\s*\S+|(?:ist|war)\s+\S*[\d!$%&*#@?+]\S*)",
+    re.IGNORECASE,
+)
+
+
+class ProtokollFehler(ValueError):
+    """An entry the learner has to correct; ``problems`` holds one German message each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+# --- where the protocol lives -------------------------------------------------------------
+
+
+def course_dir(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
+    """The learner's course folder: $KURS_DIR, else the nearest parent of the working
+    directory holding ``.kursstand.json``, else the working directory itself."""
+    env = os.environ if env is None else env
+    if env.get("KURS_DIR"):
+        return Path(env["KURS_DIR"]).expanduser().resolve()
+    here = (cwd or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / MANIFEST).is_file():
+            return folder
+    return here
+
+
+def protocol_path(folder: Path | str | None = None) -> Path:
+    return Path(folder) / FILE_NAME if folder is not None else course_dir() / FILE_NAME
+
+
+# --- one entry ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    datum: date
+    kanal: str
+    stimmung_kunde: str
+    eigene_reaktion: str
+    ruhig_geblieben: bool
+    was_ich_anders_machen_wuerde: str
+
+    def row(self) -> list[str]:
+        values = list(astuple(self))
+        values[0] = self.datum.isoformat()
+        values[4] = "ja" if self.ruhig_geblieben else "nein"
+        return values
+
+    @classmethod
+    def from_row(cls, row: list[str]) -> Entry:
+        """Read a stored row (ISO date); raises ProtokollFehler if any field is off."""
+        if len(row) != len(COLUMNS):
+            raise ProtokollFehler([f"{len(row)} statt {len(COLUMNS)} Spalten"])
+        try:
+            day = date.fromisoformat(row[0])
+        except ValueError:
+            raise ProtokollFehler([f"Datum „{row[0]}“ nicht lesbar"]) from None
+        return make_entry(day, *row[1:], stored=True)
+
+
+def format_date(day: date) -> str:
+    return f"{day.day}.{day.month}.{day.year}"
+
+
+def parse_date(value: Any, today: date | None = None) -> date:
+    """A date from a date object, German text (3.11.2026, 03.11.26, 3.11.) or ISO text.
+
+    With ``today`` given, a date after it is refused."""
+    if isinstance(value, datetime):
+        day = value.date()
+    elif isinstance(value, date):
+        day = value
+    elif not isinstance(value, str) or not value.strip():
+        raise ProtokollFehler(["Bitte gib das Datum des Gesprächs an, z. B. 3.11.2026."])
+    else:
+        text = value.strip()
+        match = _GERMAN_DATE.match(text)
+        try:
+            if match:
+                d, m, y = match.groups()
+                year = (today or date.today()).year if y is None else int(y)
+                year += 2000 if y is not None and len(y) == 2 else 0
+                day = date(year, int(m), int(d))
+            else:
+                day = date.fromisoformat(text)
+        except ValueError:
+            raise ProtokollFehler(
+                [f"„{text}“ ist kein gültiges Datum. Schreib es zum Beispiel so: 3.11.2026."]
+            ) from None
+    if today is not None and day > today:
+        raise ProtokollFehler(
+            [f"Der {format_date(day)} liegt in der Zukunft. Trag nur Gespräche ein, "
+             "die schon stattgefunden haben."]
+        )
+    return day
+
+
+def _choice(value: Any, allowed: tuple[str, ...], question: str) -> tuple[str | None, str | None]:
+    text = value.strip() if isinstance(value, str) else ""
+    for option in allowed:
+        if text.casefold() == option.casefold():
+            return option, None
+    shown = ", ".join(f"„{o}“" for o in allowed)
+    if not text:
+        return None, f"Bitte wähle bei „{question}“ eine Antwort: {shown}."
+    return None, f"„{text}“ passt nicht zu „{question}“. Möglich sind: {shown}."
+
+
+def _text(value: Any, question: str, stored: bool) -> tuple[str, str | None]:
+    text = " ".join(value.split()) if isinstance(value, str) else ""
+    if not text:
+        return "", f"Bitte beantworte die Frage „{question}“ in ein paar Worten."
+    if stored:  # what is already in the file is the learner's: only check its form
+        return text, None
+    if len(text) > MAX_TEXT:
+        return text, (f"Die Antwort auf „{question}“ ist mit {len(text)} Zeichen zu lang "
+                      f"(höchstens {MAX_TEXT}). Fasse dich etwas kürzer.")
+    if _SECRET.search(text):
+        return text, (f"In der Antwort auf „{question}“ steht offenbar ein Passwort oder eine "
+                      "PIN. So etwas gehört in kein Protokoll – bitte entfernen.")
+    return text, None
+
+
+def _yes_no(value: Any) -> tuple[bool | None, str | None]:
+    if isinstance(value, bool):
+        return value, None
+    text = value.strip().casefold() if isinstance(value, str) else ""
+    if text in {"ja", "j", "yes"}:
+        return True, None
+    if text in {"nein", "n", "no"}:
+        return False, None
+    return None, f"Bitte wähle bei „{QUESTIONS['ruhig_geblieben']}“ „ja“ oder „nein“."
+
+
+def make_entry(
+    datum: Any = None,
+    kanal: Any = None,
+    stimmung_kunde: Any = None,
+    eigene_reaktion: Any = None,
+    ruhig_geblieben: Any = None,
+    was_ich_anders_machen_wuerde: Any = None,
+    *,
+    today: date | None = None,
+    stored: bool = False,
+) -> Entry:
+    """Check one entry and return it; raises :class:`ProtokollFehler` with every problem.
+
+    A date after ``today`` (default: the real date) is refused. ``stored=True`` reads a row
+    of the file: only its form is checked (no date limit, length or password check).
+    """
+    if today is None and not stored:
+        today = date.today()
+    fields = (datum, kanal, stimmung_kunde, eigene_reaktion, ruhig_geblieben,
+              was_ich_anders_machen_wuerde)
+    if all(v is None or (isinstance(v, str) and not v.strip()) for v in fields):
+        raise ProtokollFehler(
+            ["Der Eintrag ist noch leer. Trag Datum und Kanal ein und beantworte die vier Fragen."]
+        )
+    problems: list[str] = []
+    day: date | None = None
+    try:
+        day = parse_date(datum, today)
+    except ProtokollFehler as err:
+        problems += err.problems
+    channel, p1 = _choice(kanal, CHANNELS, "Kanal")
+    mood, p2 = _choice(stimmung_kunde, MOODS, QUESTIONS["stimmung_kunde"])
+    reaction, p3 = _text(eigene_reaktion, QUESTIONS["eigene_reaktion"], stored)
+    calm, p4 = _yes_no(ruhig_geblieben)
+    better, p5 = _text(was_ich_anders_machen_wuerde, QUESTIONS["was_ich_anders_machen_wuerde"],
+                       stored)
+    problems += [p for p in (p1, p2, p3, p4, p5) if p]
+    if problems:
+        raise ProtokollFehler(problems)
+    assert day is not None and channel and mood and calm is not None
+    return Entry(day, channel, mood, reaction, calm, better)
+
+
+# --- the file -----------------------------------------------------------------------------
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Exclusive lock on ``.<name>.lock`` beside ``path`` (the CSV itself may be renamed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.with_name(f".{path.name}.lock"), "a+b") as lock:
+        if fcntl is not None:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            if fcntl is not None:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _csv_text(rows: Iterable[Iterable[str]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _read(path: Path) -> tuple[list[Entry], list[str]]:
+    """Entries of a stored file and the problems found (empty list: file is healthy)."""
+    raw = path.read_bytes()
+    if not raw:
+        return [], []
+    problems = []
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        problems.append("Die Datei ist nicht als Text (UTF-8) lesbar.")
+        text = raw.decode("utf-8", errors="replace")  # to rescue the rows that are intact
+    if "\x00" in text:
+        problems.append("Die Datei enthält Steuerzeichen.")
+        text = text.replace("\x00", "")
+    if not text.endswith("\n"):
+        problems.append("Die letzte Zeile ist unvollständig.")
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as err:
+        return [], [*problems, f"Die Datei ist kein gültiges CSV ({err})."]
+    start = 1 if rows and tuple(rows[0]) == COLUMNS else 0
+    if start == 0:
+        problems.append("Die Kopfzeile fehlt oder ist verändert.")
+    entries = []
+    for number, row in enumerate(rows[start:], start=start + 1):
+        if not row or tuple(row) == COLUMNS:
+            continue
+        try:
+            entries.append(Entry.from_row(row))
+        except ProtokollFehler as err:
+            problems.append(f"Zeile {number}: {err.problems[0]}")
+    return entries, problems
+
+
+def _set_aside(path: Path, now: datetime) -> Path:
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.stem}.defekt-{stamp}{path.suffix}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = path.with_name(f"{path.stem}.defekt-{stamp}-{n}{path.suffix}")
+    os.rename(path, target)
+    return target
+
+
+def _write_fresh(path: Path, entries: list[Entry]) -> None:
+    tmp = path.with_name(f".{path.name}.neu")
+    tmp.write_text(_csv_text([COLUMNS, *(e.row() for e in entries)]), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@dataclass
+class Loaded:
+    entries: list[Entry]
+    set_aside: Path | None = None  # where a damaged file was moved
+    problems: list[str] = field(default_factory=list)
+
+    def notice(self) -> str | None:
+        if self.set_aside is None:
+            return None
+        return (
+            f"Deine Protokolldatei war beschädigt ({self.problems[0]}). Sie liegt unverändert "
+            f"als „{self.set_aside.name}“ daneben. Eine neue Datei ist angelegt; "
+            f"{len(self.entries)} lesbare Einträge wurden übernommen."
+        )
+
+
+def _repair_if_needed(path: Path, now: datetime | None = None) -> Loaded:
+    """Call with the lock held. Reads the file; a damaged one is set aside and restarted."""
+    if not path.exists():
+        return Loaded([])
+    entries, problems = _read(path)
+    if not problems:
+        return Loaded(entries)
+    aside = _set_aside(path, now or datetime.now())
+    _write_fresh(path, entries)
+    return Loaded(entries, aside, problems)
+
+
+def load_entries(path: Path | str | None = None, now: datetime | None = None) -> Loaded:
+    """All entries of the learner's protocol (oldest first). Creates nothing if there is
+    no file yet; a damaged file is set aside and a fresh one started (see ``Loaded``)."""
+    path = protocol_path() if path is None else Path(path)
+    if not path.exists():
+        return Loaded([])
+    with _locked(path):
+        loaded = _repair_if_needed(path, now)
+    loaded.entries.sort(key=lambda e: e.datum)
+    return loaded
+
+
+def add_entry(entry: Entry | Mapping[str, Any], path: Path | str | None = None) -> Loaded:
+    """Check and append one entry; returns what the file holds afterwards."""
+    if not isinstance(entry, Entry):
+        entry = make_entry(**entry)
+    path = protocol_path() if path is None else Path(path)
+    with _locked(path):
+        loaded = _repair_if_needed(path)
+        text = _csv_text([entry.row()])
+        if not path.exists() or path.stat().st_size == 0:
+            text = _csv_text([COLUMNS]) + text
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, text.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    loaded.entries.append(entry)
+    loaded.entries.sort(key=lambda e: e.datum)
+    return loaded
+
+
+# --- summary, plot, export ----------------------------------------------------------------
+
+
+def weekly_summary(entries: Iterable[Entry]) -> Any:
+    """A pandas DataFrame, one row per protocol week (week 1 starts with the first entry):
+    ``ab`` (first day), ``eintraege``, ``kunde_veraergert``, ``ruhig_geblieben``,
+    ``anteil_ruhig`` (0–1; empty weeks in between have 0 entries and no share)."""
+    import pandas as pd
+
+    columns = ["ab", "eintraege", "kunde_veraergert", "ruhig_geblieben", "anteil_ruhig"]
+    entries = sorted(entries, key=lambda e: e.datum)
+    if not entries:
+        return pd.DataFrame(columns=columns, index=pd.Index([], name="woche", dtype="int64"))
+    first = entries[0].datum
+    rows: dict[int, list[Entry]] = {}
+    for e in entries:
+        rows.setdefault((e.datum - first).days // 7 + 1, []).append(e)
+    data = []
+    for week in range(1, max(rows) + 1):
+        items = rows.get(week, [])
+        calm = sum(e.ruhig_geblieben for e in items)
+        data.append({
+            "ab": date.fromordinal(first.toordinal() + 7 * (week - 1)),
+            "eintraege": len(items),
+            "kunde_veraergert": sum(e.stimmung_kunde == UPSET for e in items),
+            "ruhig_geblieben": calm,
+            "anteil_ruhig": calm / len(items) if items else float("nan"),
+        })
+    return pd.DataFrame(data, index=pd.Index(range(1, max(rows) + 1), name="woche"))
+
+
+def summary_lines(summary: Any) -> list[str]:
+    """The weekly summary as German sentences."""
+    if len(summary) == 0:
+        return ["Noch keine Einträge. Dein erster Eintrag startet Woche 1."]
+    lines = []
+    for week, row in summary.iterrows():
+        if row["eintraege"] == 0:
+            lines.append(f"Woche {week} (ab {format_date(row['ab'])}): keine Einträge.")
+            continue
+        n = row["eintraege"]
+        noun = "Eintrag" if n == 1 else "Einträge"
+        lines.append(
+            f"Woche {week} (ab {format_date(row['ab'])}): {n} {noun}, "
+            f"{row['kunde_veraergert']}× verärgert, {row['ruhig_geblieben']}× ruhig geblieben "
+            f"({round(100 * row['anteil_ruhig'])} %)."
+        )
+    if len(summary) < 4:
+        lines.append(f"Du bist in Woche {len(summary)} von 4 – bleib dran!")
+    return lines
+
+
+def summary_png(summary: Any) -> bytes:
+    """A bar chart (PNG) of the share of calm reactions per week; no pyplot involved."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    filled = summary[summary["eintraege"] > 0] if len(summary) else summary
+    weeks = [int(w) for w in filled.index]
+    shares = [100 * float(s) for s in filled["anteil_ruhig"]]
+    ax.bar(weeks, shares, color="#4c72b0")
+    for week, share, n in zip(weeks, shares, filled["eintraege"], strict=True):
+        ax.annotate(f"{n} Eintr.", (week, share), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(1, max([4, *weeks]) + 1))
+    ax.set_ylim(0, 110)
+    ax.set_xlabel("Woche")
+    ax.set_ylabel("ruhig geblieben (%)")
+    ax.set_title("Mein Empathie-Protokoll")
+    fig.tight_layout()
+    out = io.BytesIO()
+    fig.savefig(out, format="png")
+    return out.getvalue()
+
+
+def export_html(path: Path | str | None = None, now: datetime | None = None) -> Path:
+    """Write ``mein_empathie_protokoll_export.html`` beside the protocol (summary, chart and
+    all entries) for a talk with a mentor; returns its path. Nothing is sent anywhere."""
+    import base64
+
+    path = protocol_path() if path is None else Path(path)
+    loaded = load_entries(path)
+    summary = weekly_summary(loaded.entries)
+    esc = html.escape
+    stamp = (now or datetime.now()).strftime("%d.%m.%Y %H:%M")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="de"><head><meta charset="utf-8"><title>Mein Empathie-Protokoll</title>',
+        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;"
+        "vertical-align:top;text-align:left}</style></head><body>",
+        "<h1>Mein Empathie-Protokoll</h1>",
+        f"<p>Stand: {esc(stamp)} · {len(loaded.entries)} Einträge</p>",
+        "<h2>Wochenübersicht</h2><ul>",
+        *(f"<li>{esc(line)}</li>" for line in summary_lines(summary)),
+        "</ul>",
+    ]
+    if loaded.entries:
+        png = base64.b64encode(summary_png(summary)).decode("ascii")
+        parts.append(f'<img alt="Anteil ruhig geblieben je Woche" '
+                     f'src="data:image/png;base64,{png}">')
+        head = ["Datum", "Kanal", *QUESTIONS.values()]
+        parts.append("<h2>Einträge</h2><table><tr>"
+                     + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
+        for e in loaded.entries:
+            cells = [format_date(e.datum), *e.row()[1:]]
+            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    target = path.with_name(EXPORT_NAME)
+    tmp = target.with_name(f".{target.name}.neu")
+    tmp.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+# --- the widget (thin) --------------------------------------------------------------------
+
+
+def show(folder: Path | str | None = None) -> Any:
+    """The protocol form for a notebook cell: new entry, weekly summary, export."""
+    import ipywidgets as widgets
+
+    class ProtocolWidget(widgets.VBox):
+        def __init__(self, path: Path) -> None:
+            self.path = path
+            wide = widgets.Layout(width="95%")
+            self.datum = widgets.Text(value=format_date(date.today()),
+                                      placeholder="z. B. 3.11.2026")
+            self.kanal = widgets.Dropdown(options=CHANNELS, value=None)
+            self.stimmung = widgets.Dropdown(options=MOODS, value=None)
+            self.reaktion = widgets.Textarea(layout=wide)
+            self.ruhig = widgets.RadioButtons(options=["ja", "nein"], value=None)
+            self.anders = widgets.Textarea(layout=wide)
+            self.save_button = widgets.Button(description="Eintrag speichern",
+                                              button_style="primary")
+            self.export_button = widgets.Button(description="Export für Mentor/in")
+            self.message = widgets.HTML()
+            self.summary = widgets.HTML()
+            self.chart = widgets.Image(format="png", layout=widgets.Layout(display="none"))
+            self.save_button.on_click(lambda _: self.save())
+            self.export_button.on_click(lambda _: self.export())
+            form = [("Datum", self.datum), ("Kanal", self.kanal),
+                    (QUESTIONS["stimmung_kunde"], self.stimmung),
+                    (QUESTIONS["eigene_reaktion"], self.reaktion),
+                    (QUESTIONS["ruhig_geblieben"], self.ruhig),
+                    (QUESTIONS["was_ich_anders_machen_wuerde"], self.anders)]
+            super().__init__([
+                widgets.HTML(f"<small>Gespeichert wird nur bei dir: "
+                             f"<code>{html.escape(str(path))}</code> – nicht bewertet, "
+                             "nirgendwohin geschickt.</small>"),
+                *(widgets.VBox([widgets.HTML(f"<b>{html.escape(q)}</b>"), w]) for q, w in form),
+                widgets.HBox([self.save_button, self.export_button]),
+                self.message, self.summary, self.chart,
+            ])
+            self.add_class("kurs-protokoll")
+            self.refresh()
+
+        def _say(self, ok: bool, lines: list[str]) -> None:
+            color = "#1a7f37" if ok else "#b3261e"
+            icon = "✓" if ok else "✗"
+            self.message.value = "".join(
+                f'<div style="color:{color}">{icon} {html.escape(line)}</div>' for line in lines
+            )
+
+        def refresh(self, loaded: Loaded | None = None) -> None:
+            loaded = loaded or load_entries(self.path)
+            if loaded.notice():
+                self._say(False, [loaded.notice() or ""])
+            summary = weekly_summary(loaded.entries)
+            self.summary.value = "<b>Deine Wochen</b>" + "".join(
+                f"<div>{html.escape(line)}</div>" for line in summary_lines(summary))
+            if loaded.entries:
+                self.chart.value = summary_png(summary)
+                self.chart.layout.display = None
+
+        def save(self) -> None:
+            try:
+                loaded = add_entry({
+                    "datum": self.datum.value, "kanal": self.kanal.value,
+                    "stimmung_kunde": self.stimmung.value,
+                    "eigene_reaktion": self.reaktion.value, "ruhig_geblieben": self.ruhig.value,
+                    "was_ich_anders_machen_wuerde": self.anders.value,
+                }, self.path)
+            except ProtokollFehler as err:
+                self._say(False, err.problems)
+                return
+            except OSError as err:
+                self._say(False, [f"Speichern hat nicht geklappt: {err.strerror or err}."])
+                return
+            lines = [f"Gespeichert – das ist dein Eintrag Nr. {len(loaded.entries)}."]
+            if loaded.notice():
+                lines.append(loaded.notice() or "")
+            self._say(True, lines)
+            self.reaktion.value = self.anders.value = ""
+            self.kanal.value = self.stimmung.value = self.ruhig.value = None
+            self.refresh(loaded)
+
+        def export(self) -> None:
+            try:
+                target = export_html(self.path)
+            except OSError as err:
+                self._say(False, [f"Export hat nicht geklappt: {err.strerror or err}."])
+                return
+            self._say(True, [f"Export gespeichert: {target}. Öffne die Datei im Browser "
+                             "oder drucke sie aus. Prüf vorher, dass keine Namen oder "
+                             "privaten Daten darin stehen."])
+
+    return ProtocolWidget(protocol_path(folder).resolve())
+
+
+# --- checks for the graded task of module 09 (expected values come from hidden tests) ---
+
+
+def _value(name: str) -> Any:
+    from course.grading import answer
+
+    frame = sys._getframe(2)  # the notebook cell that called a grade_* function
+    return answer(name, {**frame.f_globals, **frame.f_locals})
+
+
+def _fail(message: str) -> None:
+    from course.grading import Hinweis
+
+    raise Hinweis(message) from None
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _week_number(key: Any) -> int | None:
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, str):
+        digits = re.findall(r"\d+", key)
+        return int(digits[0]) if len(digits) == 1 else None
+    number = _number(key)
+    return int(number) if number is not None and number == int(number) else None
+
+
+def _share(value: float) -> float:
+    return value / 100 if value > 1 else value
+
+
+def grade_share(name: str, expected: float, hint: str, points: float = 1.0,
+                tolerance: float = 0.006) -> float:
+    """One share (0–1, percent accepted) with a tolerance; ``points`` if right, else 0."""
+    value = _number(_value(name))
+    if value is None:
+        _fail(f"`{name}` soll eine Zahl sein, z. B. 0.25 für ein Viertel.")
+    if abs(_share(value) - expected) <= tolerance:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ `{name}` = {value} passt noch nicht. {hint}")
+    return 0.0
+
+
+def grade_weekly_shares(name: str, expected: Mapping[int, float], hint: str,
+                        points_per_week: float = 1.0, tolerance: float = 0.006) -> float:
+    """Shares per week as a pandas Series or dict {week: share}; a point per right week."""
+    value = _value(name)
+    if hasattr(value, "squeeze") and getattr(value, "ndim", 1) == 2:
+        value = value.squeeze(axis="columns")  # a DataFrame with one column
+    if hasattr(value, "to_dict") and getattr(value, "ndim", 0) == 1:
+        value = value.to_dict()
+    if not isinstance(value, Mapping):
+        _fail(f"`{name}` soll eine pandas-Series oder ein Dictionary sein "
+              f"(Woche → Anteil), ist aber {type(value).__name__}.")
+    shares: dict[int, float | None] = {}
+    for key, raw in value.items():
+        week = _week_number(key)
+        if week is None:
+            _fail(f"In `{name}` ist „{key}“ keine Wochennummer. Die Schlüssel sollen 1, 2, 3 "
+                  "und 4 sein.")
+        shares[week] = _number(raw)
+    missing = [w for w in expected if w not in shares]
+    if missing:
+        _fail(f"In `{name}` fehlt Woche {missing[0]}. Erwartet werden die Wochen "
+              f"{', '.join(str(w) for w in expected)}.")
+    if all(s is not None and s > 1 for s in shares.values()):
+        print("➜ Du hast Prozentwerte angegeben – gewertet werden sie als Anteile.")
+        shares = {w: s / 100 for w, s in shares.items() if s is not None}
+    score = 0.0
+    for week, right in expected.items():
+        mine = shares[week]
+        if mine is not None and abs(mine - right) <= tolerance:
+            score += points_per_week
+            print(f"✓ Woche {week}: stimmt.")
+        elif mine is None:
+            print(f"✗ Woche {week}: Der Wert ist keine Zahl.")
+        else:
+            print(f"✗ Woche {week}: {mine:.3f} passt noch nicht. {hint}")
+    return score
+
+
+def grade_week(name: str, expected: int, hint: str, points: float = 1.0) -> float:
+    """A week number (int, or text such as "Woche 2")."""
+    week = _week_number(_value(name))
+    if week is None:
+        _fail(f"`{name}` soll eine Wochennummer sein, z. B. 3.")
+    if week == expected:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ Woche {week} ist es nicht. {hint}")
+    return 0.0
+
+
+def grade_bool(name: str, expected: bool, hint: str, points: float = 1.0) -> float:
+    """True or False (numpy's bool counts as well)."""
+    value = _value(name)
+    if type(value).__name__ not in {"bool", "bool_"}:
+        _fail(f"`{name}` soll True oder False sein (ohne Anführungszeichen), "
+              f"ist aber {type(value).__name__}.")
+    if bool(value) == expected:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ `{name}` passt noch nicht. {hint}")
+    return 0.0
+
+
+def _has_data(ax: Any) -> bool:
+    lines = any(len(line.get_xdata()) > 0 for line in ax.get_lines())
+    return lines or bool(ax.patches) or bool(ax.collections) or bool(ax.images)
+
+
+def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
+    """A matplotlib figure (the variable ``name``, else pyplot's current one) with at least
+    one axes that shows data. Never raises: a missing plot gives 0 points and a message."""
+    frame = sys._getframe(1)
+    namespace = {**frame.f_globals, **frame.f_locals}
+    figure = namespace.get(name)
+    if not hasattr(figure, "axes"):
+        import matplotlib.pyplot as plt
+
+        figure = plt.gcf() if plt.get_fignums() else None
+    if figure is None or not figure.axes:
+        print(f"✗ Keine Abbildung gefunden. Hast du die Zelle mit `{name}` ausgeführt?")
+        return 0.0
+    if not any(_has_data(ax) for ax in figure.axes):
+        print("✗ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
+        return 0.0
+    print("✓ Die Abbildung zeigt Daten.")
+    return points
+
+
+def check_answers(names: Iterable[str]) -> None:
+    """Visible self-check: says for each answer variable whether it exists and has a usable
+    form – not whether it is right. Never raises."""
+    frame = sys._getframe(1)
+    namespace = {**frame.f_globals, **frame.f_locals}
+    for name in names:
+        value = namespace.get(name)
+        kind = type(value).__name__
+        if name not in namespace or value is None:
+            print(f"✗ `{name}`: noch keine Antwort.")
+        elif kind in {"Series", "dict"}:
+            print(f"✓ `{name}`: {kind} mit {len(value)} Einträgen.")
+        elif kind in {"bool", "bool_"}:
+            print(f"✓ `{name}`: {bool(value)} (Wahrheitswert).")
+        elif _number(value) is not None:
+            print(f"✓ `{name}`: die Zahl {value}.")
+        else:
+            print(f"➜ `{name}`: {kind} – prüfe, ob das die verlangte Form ist.")
+    print("Ob die Werte stimmen, zeigt erst die Bewertung.")

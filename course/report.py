@@ -1,0 +1,196 @@
+"""The class report: an HTML page with embedded plots, written next to grades.csv.
+
+Figures come from the gradebook (scores per learner and per exercise) and from the
+autograded notebooks (which rubric criteria each rewrite missed, the failing test messages).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from course.grading import CRITERIA_PREFIX
+
+CRITERIA_LINE = re.compile(rf"^{CRITERIA_PREFIX} \(([\w-]+)\): (.*)$", re.M)
+MARK = re.compile(r"(R\d) ([✓✗])")
+TIMEOUT = "Zeitüberschreitung"
+
+
+@dataclass
+class ReportData:
+    assignment: str
+    max_score: float
+    scores: pd.Series  # learner -> autograded points
+    per_exercise: pd.DataFrame  # grade_id -> mean, max, share of full marks
+    criteria_missed: pd.DataFrame  # rewrite key -> share of learners missing R1..R4
+    top_failures: list[tuple[str, int]] = field(default_factory=list)
+    not_submitted: list[str] = field(default_factory=list)
+    failed_to_run: dict[str, str] = field(default_factory=dict)
+
+
+def _gradebook(root: Path, assignment: str) -> tuple[pd.Series, pd.DataFrame, float, list[str]]:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    rows, totals, missing = [], {}, []
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        max_score = gb.find_assignment(assignment).max_code_score
+        for student in gb.students:
+            try:
+                sub = gb.find_submission(assignment, student.id)
+            except MissingEntry:
+                missing.append(student.id)
+                continue
+            totals[student.id] = sub.code_score
+            for nb in sub.notebooks:
+                for grade in nb.grades:
+                    if grade.cell_type == "code" and grade.auto_score is not None:
+                        rows.append((grade.name, grade.score, grade.max_score))
+    frame = pd.DataFrame(rows, columns=["aufgabe", "punkte", "max"])
+    by_task = frame.groupby("aufgabe")
+    per = pd.DataFrame({
+        "mittel": by_task["punkte"].mean(),
+        "max": by_task["max"].first(),
+        "volle_punkte": (frame["punkte"] >= frame["max"]).groupby(frame["aufgabe"]).mean(),
+    })
+    return pd.Series(totals, name="punkte", dtype=float), per, max_score, sorted(missing)
+
+
+def _test_outputs(root: Path, assignment: str) -> dict[str, list[str]]:
+    """learner -> text printed by (or raised in) the test cells of the autograded notebooks."""
+    out: dict[str, list[str]] = {}
+    for path in sorted((root / "autograded").glob(f"*/{assignment}/*.ipynb")):
+        learner = path.parent.parent.name
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        texts = out.setdefault(learner, [])
+        for cell in nb["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream":
+                    text = "".join(output.get("text", ""))
+                elif output.get("output_type") == "error":
+                    text = f"{output.get('ename')}: {output.get('evalue')}"
+                else:
+                    continue
+                if meta.get("grade") and not meta.get("solution") or TIMEOUT in text:
+                    texts.append(text)
+    return out
+
+
+def _criteria(outputs: dict[str, list[str]]) -> pd.DataFrame:
+    records = []
+    for learner, texts in outputs.items():
+        for text in texts:
+            for key, marks in CRITERIA_LINE.findall(text):
+                for criterion, mark in MARK.findall(marks):
+                    records.append((learner, key, criterion, mark == "✗"))
+    if not records:
+        return pd.DataFrame()
+    frame = pd.DataFrame(records, columns=["lernende", "aufgabe", "kriterium", "verfehlt"])
+    return frame.pivot_table(index="aufgabe", columns="kriterium", values="verfehlt",
+                             aggfunc="mean")
+
+
+def _failures(outputs: dict[str, list[str]]) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    for texts in outputs.values():
+        seen = set()
+        for text in texts:
+            for line in text.splitlines():
+                line = line.strip()
+                if (line.startswith("✗") or "Error:" in line or "Hinweis:" in line) and \
+                        not line.startswith(CRITERIA_PREFIX):
+                    seen.add(line)
+        counts.update(seen)  # count learners, not lines
+    return counts.most_common(3)
+
+
+def collect(root: Path, assignment: str, failed: dict[str, str] | None = None) -> ReportData:
+    scores, per, max_score, missing = _gradebook(root, assignment)
+    outputs = _test_outputs(root, assignment)
+    broken = dict(failed or {})
+    for learner, texts in outputs.items():
+        if any(TIMEOUT in t for t in texts):
+            broken.setdefault(learner, "Zeitüberschreitung (Endlosschleife?)")
+    scores = scores.drop(list(broken), errors="ignore")  # nbgrader books a 0 for them
+    return ReportData(assignment, max_score, scores, per, _criteria(outputs),
+                      _failures(outputs), missing, broken)
+
+
+def _png(fig) -> str:  # noqa: ANN001
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
+    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def _plots(data: ReportData) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    images = []
+    fig = Figure(figsize=(6, 3))
+    ax = fig.subplots()
+    ax.hist(data.scores, bins=range(int(data.max_score) + 2), color="#4472c4", rwidth=0.9)
+    ax.set(title="Verteilung der Punkte", xlabel="Punkte (automatisch)", ylabel="Lernende")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    images.append(_png(fig))
+    if not data.per_exercise.empty:
+        fig = Figure(figsize=(6, 0.4 * len(data.per_exercise) + 1))
+        ax = fig.subplots()
+        share = data.per_exercise["mittel"] / data.per_exercise["max"]
+        ax.barh(share.index, share.values, color="#70ad47")
+        ax.set(title="Durchschnitt je Aufgabe (Anteil der Punkte)", xlim=(0, 1))
+        images.append(_png(fig))
+    if not data.criteria_missed.empty:
+        fig = Figure(figsize=(6, 3))
+        ax = fig.subplots()
+        data.criteria_missed.plot.bar(ax=ax, rot=0)
+        ax.set(title="Umformulierungen: Anteil, der ein Kriterium verfehlt", ylim=(0, 1),
+               xlabel="Aufgabe", ylabel="Anteil der Lernenden")
+        images.append(_png(fig))
+    return images
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" \
+        if items else "<p>–</p>"
+
+
+def render(data: ReportData) -> str:
+    failures = [f"{m} ({n}×)" for m, n in data.top_failures]
+    broken = [f"{s}: {r}" for s, r in data.failed_to_run.items()]
+    parts = [
+        f"<h1>Klassenbericht {html.escape(data.assignment)}</h1>",
+        f"<p>{len(data.scores)} Abgaben, Durchschnitt {data.scores.mean():.1f} von "
+        f"{data.max_score:g} Punkten (nur automatisch bewertete Aufgaben).</p>"
+        if len(data.scores) else "<p>Keine Abgaben.</p>",
+        *(_plots(data) if len(data.scores) else []),
+        "<h2>Je Aufgabe</h2>",
+        data.per_exercise.rename(columns={"mittel": "Durchschnitt", "max": "Maximum",
+                                          "volle_punkte": "Anteil volle Punkte"}).to_html(
+            float_format="%.2f"),
+        "<h2>Umformulierungen: verfehlte Kriterien (R1–R4)</h2>",
+        data.criteria_missed.to_html(float_format="%.2f") if not data.criteria_missed.empty
+        else "<p>–</p>",
+        "<h2>Häufigste Fehlermeldungen</h2>", _list(failures),
+        "<h2>Keine Abgabe</h2>", _list(data.not_submitted),
+        "<h2>Nicht lauffähig</h2>", _list(broken),
+    ]
+    return ("<!doctype html><html lang='de'><meta charset='utf-8'>"
+            f"<title>Klassenbericht {html.escape(data.assignment)}</title><body>"
+            + "\n".join(parts) + "</body></html>")
+
+
+def write_report(root: Path, assignment: str, failed: dict[str, str] | None = None) -> Path:
+    path = root / f"klassenbericht-{assignment}.html"
+    path.write_text(render(collect(root, assignment, failed)), encoding="utf-8")
+    return path

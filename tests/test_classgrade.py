@@ -1,0 +1,115 @@
+"""`./grade` on a simulated class: progress, summary, exit status, idempotence, report."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from course.report import collect
+
+from .nbgrader_course import (
+    isolated_env,
+    make_course,
+    max_code_score,
+    nbgrader,
+    scores,
+    solutions,
+    submission,
+    submit,
+)
+
+pytestmark = pytest.mark.nbgrader
+M = "03_vier_ohren"
+Run = subprocess.CompletedProcess[str]
+
+
+def grade(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "course.classgrade", M, "--root", str(root), *args],
+        cwd=root, env=isolated_env(root), capture_output=True, text=True, timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, Run]:
+    root = make_course(tmp_path_factory.mktemp("klasse"), [M])
+    nbgrader(root, "generate_assignment", M, "--force")
+    sol = solutions(M)
+    submit(root, "anna", M, submission(root, M, sol))
+    submit(root, "ben", M, submission(root, M, sol))
+    submit(root, "cem", M, submission(root, M, {
+        **sol, "m03_umformulierung": 'umformulierung = "Haben Sie schon neu gestartet?"'}))
+    submit(root, "dora", M, submission(root, M, {}))
+    submit(root, "emil", M, '{"cells": kaputt')
+    first = grade(root)
+    grades_first = (root / "grades.csv").read_text(encoding="utf-8")
+    second = grade(root)
+    assert (root / "grades.csv").read_text(encoding="utf-8") == grades_first
+    return root, first, second
+
+
+def test_progress_and_summary(graded) -> None:  # noqa: ANN001
+    """Does the command show each learner's progress and end with a summary naming failures?"""
+    _, first, _ = graded
+    for learner in ("anna", "ben", "cem", "dora"):
+        assert f"✓ {learner} bewertet" in first.stdout
+    assert "✗ emil:" in first.stdout and "NotJSONError" in first.stdout
+    assert "Bewertet: 4 neu, 0 unverändert" in first.stdout
+    assert "Fehlgeschlagen: 1" in first.stdout
+
+
+def test_exit_status_flags_what_needs_attention(graded) -> None:  # noqa: ANN001
+    """Is the exit status non-zero because one learner's notebook could not be graded?"""
+    _, first, _ = graded
+    assert first.returncode == 1, first.stdout + first.stderr
+
+
+def test_second_run_changes_nothing(graded) -> None:  # noqa: ANN001
+    """Does running the command again keep every grade and grade nobody twice?"""
+    root, _, second = graded
+    assert "Bewertet: 0 neu, 4 unverändert" in second.stdout
+    assert scores(root, M)["anna"][0] == max_code_score(root, M)
+
+
+def test_grades_exported_and_feedback_written(graded) -> None:  # noqa: ANN001
+    """Are grades.csv and each graded learner's feedback written?"""
+    root, _, _ = graded
+    with (root / "grades.csv").open(encoding="utf-8") as f:
+        rows = {r["student_id"]: float(r["raw_score"]) for r in csv.DictReader(f)
+                if r["assignment"] == M}
+    assert rows["anna"] == max_code_score(root, M) and rows["dora"] == 0.0
+    for learner in ("anna", "ben", "cem", "dora"):
+        assert (root / "feedback" / learner / M / f"{M}.html").exists()
+
+
+def test_report_figures_match_the_gradebook(graded) -> None:  # noqa: ANN001
+    """Do the report's scores, criterion shares and lists agree with the gradebook?"""
+    root, _, _ = graded
+    data = collect(root, M, {"emil": "NotJSONError"})
+    gradebook = {s: v[0] for s, v in scores(root, M).items() if s != "emil"}
+    assert data.scores.drop("emil", errors="ignore").to_dict() == gradebook
+    missed = data.criteria_missed.loc["neu-gestartet"]
+    # anna, ben: all met; cem: copy of the original (R2, R4 missed); dora: empty (all missed)
+    assert missed["R1"] == pytest.approx(1 / 4)
+    assert missed["R2"] == pytest.approx(2 / 4)
+    assert missed["R4"] == pytest.approx(2 / 4)
+    assert data.failed_to_run == {"emil": "NotJSONError"}
+    html = (root / f"klassenbericht-{M}.html").read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == 3
+    assert "Häufigste Fehlermeldungen" in html and "emil" in html
+
+
+def test_no_sandbox_no_grading(tmp_path: Path) -> None:
+    """Without bubblewrap, does the command refuse loudly before grading anything?"""
+    root = make_course(tmp_path / "kurs", [M])
+    env = isolated_env(root)
+    env["PATH"] = str(Path(sys.executable).parent)  # no /usr/bin: bwrap is not found
+    proc = subprocess.run([sys.executable, "-m", "course.classgrade", M, "--root", str(root)],
+                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert "!!! ABBRUCH" in proc.stderr and "bubblewrap" in proc.stderr
+    assert not (root / "autograded").exists()
