@@ -25,7 +25,7 @@ from pathlib import Path
 
 KERNEL_NAME = "kurs-sandbox"
 REPO = Path(__file__).resolve().parent.parent
-KERNEL_DIR = REPO / "jupyter-data"
+KERNEL_DIR = Path(__file__).resolve().parent / "jupyter_data"  # holds kernels/kurs-sandbox
 ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
 MAX_MEMORY = 4 * 1024**3
