@@ -9,8 +9,9 @@ dict, a misspelt key) raise :class:`Hinweis`, an AssertionError with a German me
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from course.content import Label, fold, load_labels, match_label
@@ -176,3 +177,151 @@ def grade_agree(name: str) -> float:
         print("✗ Es fehlt ein Zeitrahmen: Bis wann meldest du dich oder ist es erledigt?")
     polite = result.criteria["R1"] and result.criteria["R4"]
     return float(result.criteria["R3"]) + float(frame is not None) + float(polite)
+
+
+# --- module 09: figures computed with pandas (expected values sit in hidden tests) ---
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _week_number(key: Any) -> int | None:
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, str):
+        digits = re.findall(r"\d+", key)
+        return int(digits[0]) if len(digits) == 1 else None
+    number = _number(key)
+    return int(number) if number is not None and number == int(number) else None
+
+
+def _share(value: float) -> float:
+    return value / 100 if value > 1 else value
+
+
+def grade_share(name: str, expected: float, hint: str, points: float = 1.0,
+                tolerance: float = 0.006) -> float:
+    """One share (0–1, percent accepted) with a tolerance; ``points`` if right, else 0."""
+    value = _number(answer(name))
+    if value is None:
+        _fail(f"`{name}` soll eine Zahl sein, z. B. 0.25 für ein Viertel.")
+    if abs(_share(value) - expected) <= tolerance:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ `{name}` = {value} passt noch nicht. {hint}")
+    return 0.0
+
+
+def grade_weekly_shares(name: str, expected: Mapping[int, float], hint: str,
+                        points_per_week: float = 1.0, tolerance: float = 0.006) -> float:
+    """Shares per week as a pandas Series or dict {week: share}; a point per right week."""
+    value = answer(name)
+    if hasattr(value, "squeeze") and getattr(value, "ndim", 1) == 2:
+        value = value.squeeze(axis="columns")  # a DataFrame with one column
+    if hasattr(value, "to_dict") and getattr(value, "ndim", 0) == 1:
+        value = value.to_dict()
+    if not isinstance(value, Mapping):
+        _fail(f"`{name}` soll eine pandas-Series oder ein Dictionary sein "
+              f"(Woche → Anteil), ist aber {type(value).__name__}.")
+    shares: dict[int, float | None] = {}
+    for key, raw in value.items():
+        week = _week_number(key)
+        if week is None:
+            _fail(f"In `{name}` ist „{key}“ keine Wochennummer. Die Schlüssel sollen 1, 2, 3 "
+                  "und 4 sein.")
+        shares[week] = _number(raw)
+    missing = [w for w in expected if w not in shares]
+    if missing:
+        _fail(f"In `{name}` fehlt Woche {missing[0]}. Erwartet werden die Wochen "
+              f"{', '.join(str(w) for w in expected)}.")
+    if all(s is not None and s > 1 for s in shares.values()):
+        print("➜ Du hast Prozentwerte angegeben – gewertet werden sie als Anteile.")
+        shares = {w: s / 100 for w, s in shares.items() if s is not None}
+    score = 0.0
+    for week, right in expected.items():
+        mine = shares[week]
+        if mine is not None and abs(mine - right) <= tolerance:
+            score += points_per_week
+            print(f"✓ Woche {week}: stimmt.")
+        elif mine is None:
+            print(f"✗ Woche {week}: Der Wert ist keine Zahl.")
+        else:
+            print(f"✗ Woche {week}: {mine:.3f} passt noch nicht. {hint}")
+    return score
+
+
+def grade_week(name: str, expected: int, hint: str, points: float = 1.0) -> float:
+    """A week number (int, or text such as "Woche 2")."""
+    week = _week_number(answer(name))
+    if week is None:
+        _fail(f"`{name}` soll eine Wochennummer sein, z. B. 3.")
+    if week == expected:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ Woche {week} ist es nicht. {hint}")
+    return 0.0
+
+
+def grade_bool(name: str, expected: bool, hint: str, points: float = 1.0) -> float:
+    """True or False (numpy's bool counts as well)."""
+    value = answer(name)
+    if type(value).__name__ not in {"bool", "bool_"}:
+        _fail(f"`{name}` soll True oder False sein (ohne Anführungszeichen), "
+              f"ist aber {type(value).__name__}.")
+    if bool(value) == expected:
+        print(f"✓ `{name}` stimmt.")
+        return points
+    print(f"✗ `{name}` passt noch nicht. {hint}")
+    return 0.0
+
+
+def _has_data(ax: Any) -> bool:
+    lines = any(len(line.get_xdata()) > 0 for line in ax.get_lines())
+    return lines or bool(ax.patches) or bool(ax.collections) or bool(ax.images)
+
+
+def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
+    """A matplotlib figure (the variable ``name``, else pyplot's current one) with at least
+    one axes that shows data. Never raises: a missing plot gives 0 points and a message."""
+    frame = sys._getframe(1)
+    namespace = {**frame.f_globals, **frame.f_locals}
+    figure = namespace.get(name)
+    if not hasattr(figure, "axes"):
+        import matplotlib.pyplot as plt
+
+        figure = plt.gcf() if plt.get_fignums() else None
+    if figure is None or not figure.axes:
+        print(f"✗ Keine Abbildung gefunden. Hast du die Zelle mit `{name}` ausgeführt?")
+        return 0.0
+    if not any(_has_data(ax) for ax in figure.axes):
+        print("✗ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
+        return 0.0
+    print("✓ Die Abbildung zeigt Daten.")
+    return points
+
+
+def check_answers(names: Iterable[str]) -> None:
+    """Visible self-check: says for each answer variable whether it exists and has a usable
+    form – not whether it is right. Never raises."""
+    frame = sys._getframe(1)
+    namespace = {**frame.f_globals, **frame.f_locals}
+    for name in names:
+        value = namespace.get(name)
+        kind = type(value).__name__
+        if name not in namespace or value is None:
+            print(f"✗ `{name}`: noch keine Antwort.")
+        elif kind in {"Series", "dict"}:
+            print(f"✓ `{name}`: {kind} mit {len(value)} Einträgen.")
+        elif kind in {"bool", "bool_"}:
+            print(f"✓ `{name}`: {bool(value)} (Wahrheitswert).")
+        elif _number(value) is not None:
+            print(f"✓ `{name}`: die Zahl {value}.")
+        else:
+            print(f"➜ `{name}`: {kind} – prüfe, ob das die verlangte Form ist.")
+    print("Ob die Werte stimmen, zeigt erst die Bewertung.")

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +91,18 @@ def sync(target: Path, repo: Path = REPO) -> SyncReport:
         manifest[rel] = new
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
     return report
+
+
+def find_course_dir(start: Path | None = None,
+                    env: Mapping[str, str] | None = None) -> Path | None:
+    """The learner's course folder: $KURS_DIR if it is a folder, else the nearest parent of
+    ``start`` (default: the working directory) holding the delivery record; else None."""
+    env = os.environ if env is None else env
+    if env.get("KURS_DIR", "").strip():
+        folder = Path(env["KURS_DIR"].strip()).expanduser()
+        return folder.resolve() if folder.is_dir() else None
+    here = (start or Path.cwd()).resolve()
+    return next((f for f in (here, *here.parents) if (f / MANIFEST).is_file()), None)
 
 
 def write_lab_settings(prefix: Path = Path(sys.prefix)) -> Path:

@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from course.learner import MANIFEST
+from course.learner import find_course_dir as course_dir
 
 FILE = ".fortschritt.json"
 VERSION = 1
@@ -62,19 +62,6 @@ NOTE_NO_FOLDER = (
 )
 
 _noted: set[str] = set()  # notes already shown in this Python session
-
-
-def course_dir(start: Path | None = None) -> Path | None:
-    """The learner's course folder, or None when there is none (then nothing is recorded)."""
-    env = os.environ.get("KURS_DIR", "").strip()
-    if env:
-        folder = Path(env).expanduser()
-        return folder.resolve() if folder.is_dir() else None
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / MANIFEST).is_file():
-            return folder
-    return None
 
 
 @dataclass

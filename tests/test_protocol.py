@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from course import protocol
+from course import grading, protocol
 from course.grading import Hinweis
 from course.protocol import COLUMNS, Entry, ProtokollFehler
 
@@ -55,6 +55,8 @@ def test_course_dir_prefers_kurs_dir_then_the_marked_folder_then_cwd(tmp_path: P
     (kurs / ".kursstand.json").write_text("{}", encoding="utf-8")
     assert protocol.course_dir({}, module) == kurs
     other = tmp_path / "anderswo"
+    assert protocol.course_dir({"KURS_DIR": str(other)}, module) == module, "no such folder"
+    other.mkdir()
     assert protocol.course_dir({"KURS_DIR": str(other)}, module) == other.resolve()
 
 
@@ -421,7 +423,7 @@ def test_grade_weekly_shares(value: object, points: float) -> None:
     if value == "series":
         value = pd.Series(EXPECTED, name="ruhig_geblieben").rename_axis("woche")
     hint = "Nur die Einträge dieser Woche."
-    assert _grade(protocol.grade_weekly_shares, "a", value, EXPECTED, hint) == points
+    assert _grade(grading.grade_weekly_shares, "a", value, EXPECTED, hint) == points
 
 
 @pytest.mark.parametrize(
@@ -435,7 +437,7 @@ def test_grade_weekly_shares(value: object, points: float) -> None:
 def test_grade_weekly_shares_form_problems(value: object, message: str) -> None:
     """Does a wrong form fail with a German hint (and no points) instead of a traceback?"""
     with pytest.raises(Hinweis, match=message):
-        _grade(protocol.grade_weekly_shares, "a", value, EXPECTED, "h")
+        _grade(grading.grade_weekly_shares, "a", value, EXPECTED, "h")
 
 
 def test_grade_single_figures(capsys: pytest.CaptureFixture[str]) -> None:
@@ -443,19 +445,19 @@ def test_grade_single_figures(capsys: pytest.CaptureFixture[str]) -> None:
     and a hint without the answer for wrong ones?"""
     import numpy as np
 
-    assert _grade(protocol.grade_share, "s", np.float64(0.6), 0.6, "h") == 1.0
-    assert _grade(protocol.grade_share, "s", 60, 0.6, "h") == 1.0
-    assert _grade(protocol.grade_share, "s", 0.4, 0.6, "Zähle genau.") == 0.0
+    assert _grade(grading.grade_share, "s", np.float64(0.6), 0.6, "h") == 1.0
+    assert _grade(grading.grade_share, "s", 60, 0.6, "h") == 1.0
+    assert _grade(grading.grade_share, "s", 0.4, 0.6, "Zähle genau.") == 0.0
     assert "passt noch nicht. Zähle genau." in capsys.readouterr().out
-    assert _grade(protocol.grade_week, "w", np.int64(2), 2, "h") == 1.0
-    assert _grade(protocol.grade_week, "w", "Woche 2", 2, "h") == 1.0
-    assert _grade(protocol.grade_week, "w", 3, 2, "h") == 0.0
-    assert _grade(protocol.grade_bool, "b", np.bool_(True), True, "h") == 1.0
-    assert _grade(protocol.grade_bool, "b", False, True, "h") == 0.0
+    assert _grade(grading.grade_week, "w", np.int64(2), 2, "h") == 1.0
+    assert _grade(grading.grade_week, "w", "Woche 2", 2, "h") == 1.0
+    assert _grade(grading.grade_week, "w", 3, 2, "h") == 0.0
+    assert _grade(grading.grade_bool, "b", np.bool_(True), True, "h") == 1.0
+    assert _grade(grading.grade_bool, "b", False, True, "h") == 0.0
     with pytest.raises(Hinweis, match="soll True oder False sein"):
-        _grade(protocol.grade_bool, "b", "ja", True, "h")
+        _grade(grading.grade_bool, "b", "ja", True, "h")
     with pytest.raises(Hinweis, match="Die Variable `fehlt` gibt es noch nicht"):
-        protocol.grade_share("fehlt", 0.6, "h")
+        grading.grade_share("fehlt", 0.6, "h")
 
 
 def test_grade_figure() -> None:
@@ -466,8 +468,8 @@ def test_grade_figure() -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    assert _grade(protocol.grade_figure, "abbildung", fig) == 0.0
+    assert _grade(grading.grade_figure, "abbildung", fig) == 0.0
     ax.bar([1, 2, 3, 4], [0.4, 0.45, 0.67, 0.9])
-    assert _grade(protocol.grade_figure, "abbildung", fig) == 1.0
+    assert _grade(grading.grade_figure, "abbildung", fig) == 1.0
     plt.close("all")
-    assert _grade(protocol.grade_figure, "abbildung", None) == 0.0
+    assert _grade(grading.grade_figure, "abbildung", None) == 0.0
