@@ -10,7 +10,9 @@ This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's co
 - has no network (own network namespace; the kernel talks to nbgrader over ipc sockets);
 - runs, when started as root, under a throw-away uid, with limits on processes and memory.
 
-Without bwrap the launcher refuses to start a kernel (fail closed) and says why.
+Without bwrap the launcher refuses to start a kernel (fail closed) and says why. The
+kernelspec sets ``interrupt_mode: message``: a signal to bwrap would not reach the kernel,
+so nbgrader's interrupt after a timeout travels over the control channel instead.
 """
 
 from __future__ import annotations
