@@ -29,11 +29,6 @@ from course.content import (
 PLEASE_CHOOSE = "– bitte wählen –"
 
 
-def quoted(text: str) -> str:
-    """Put an item in German quotes unless the content already quotes it."""
-    return text if text[:1] in "„\"»" else f"„{text}“"
-
-
 @dataclass(frozen=True)
 class Line:
     """One feedback line: ok is True (✓), False (✗) or None (neutral note)."""
@@ -66,7 +61,7 @@ def evaluate_single(quiz: SingleChoice, choice: int | None) -> Verdict:
 
 
 def solution_single(quiz: SingleChoice) -> tuple[Line, ...]:
-    return tuple(Line(o.correct, f"{quoted(o.text)}: {o.explanation}") for o in quiz.options)
+    return tuple(Line(o.correct, f"{o.text} → {o.explanation}") for o in quiz.options)
 
 
 def evaluate_ordering(quiz: Ordering, chosen: list[str | None]) -> Verdict:
@@ -95,19 +90,19 @@ def evaluate_classification(quiz: Classification, chosen: list[str | None]) -> V
     lines = []
     for item, pick in zip(quiz.items, chosen, strict=True):
         if pick is None:
-            lines.append(Line(None, f"{quoted(item.text)}: noch nicht zugeordnet."))
+            lines.append(Line(None, f"{item.text} → noch nicht zugeordnet."))
         elif pick == item.answer:
-            lines.append(Line(True, f"{quoted(item.text)}: {item.explanation}"))
+            lines.append(Line(True, f"{item.text} → {item.explanation}"))
         else:
             label = quiz.categories[pick]
-            lines.append(Line(False, f"{quoted(item.text)} passt nicht zu {label}. {item.hint}"))
+            lines.append(Line(False, f"{item.text} → passt nicht zu {label}. {item.hint}"))
     correct = all(p == i.answer for p, i in zip(chosen, quiz.items, strict=True))
     return Verdict(correct, _with_summary(correct, lines))
 
 
 def solution_classification(quiz: Classification) -> tuple[Line, ...]:
     return tuple(
-        Line(True, f"{quoted(i.text)} → {quiz.categories[i.answer]}: {i.explanation}")
+        Line(True, f"{i.text} → {quiz.categories[i.answer]}: {i.explanation}")
         for i in quiz.items
     )
 
@@ -213,7 +208,7 @@ class ClassificationWidget(QuizWidget):
         options = [(label, cid) for cid, label in quiz.categories.items()]
         self.picks = [_dropdown(options, "Zuordnung:") for _ in quiz.items]
         rows = [
-            widgets.VBox([widgets.HTML(html.escape(quoted(i.text))), pick])
+            widgets.VBox([widgets.HTML(html.escape(i.text)), pick])
             for i, pick in zip(quiz.items, self.picks, strict=True)
         ]
         super().__init__(quiz.question, rows)
