@@ -72,19 +72,29 @@ def work(root: Path, assignment: str, students: list[str], force: bool) -> None:
     api = load_api(root)
     for student in students:
         done = (root / "autograded" / student / assignment).is_dir()
-        result = api.autograde(assignment, student, force=force, create=True)
+        again = force or resubmitted(root, assignment, student)
+        result = api.autograde(assignment, student, force=again, create=True)
         if not result["success"]:
             reasons = REASON.findall(result.get("error", "") + result.get("log", ""))
             reason = reasons[-1].strip()[:200] if reasons else "siehe grade.log"
             print(f"FAIL\t{student}\t{reason}", flush=True)
             _append_log(root, student, result)
             continue
-        skipped = done and not force
+        skipped = done and not again
         if not (skipped and (root / "feedback" / student / assignment).is_dir()):
             feedback = api.generate_feedback(assignment, student, force=True)
             if not feedback["success"]:
                 _append_log(root, student, feedback)
         print(f"{'SKIP' if skipped else 'OK'}\t{student}\t", flush=True)
+
+
+def resubmitted(root: Path, assignment: str, student: str) -> bool:
+    """Is the submission newer than what was graded? (nbgrader copies timestamp.txt along)"""
+    stamps = [root / step / student / assignment / "timestamp.txt"
+              for step in ("submitted", "autograded")]
+    if not all(p.exists() for p in stamps):
+        return False
+    return stamps[0].read_text(encoding="utf-8") != stamps[1].read_text(encoding="utf-8")
 
 
 def _append_log(root: Path, student: str, result: dict) -> None:

@@ -113,3 +113,20 @@ def test_no_sandbox_no_grading(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "!!! ABBRUCH" in proc.stderr and "bubblewrap" in proc.stderr
     assert not (root / "autograded").exists()
+
+
+def test_resubmission_is_graded_again(graded) -> None:  # noqa: ANN001
+    """Does a newer submission (later timestamp) replace the old grade, and only that one?"""
+    root, _, _ = graded
+    before = scores(root, M)
+    folder = root / "submitted" / "dora" / M
+    (folder / "timestamp.txt").write_text("2026-11-22 09:00:00.000000 UTC", encoding="utf-8")
+    (root / "autograded" / "dora" / M / "timestamp.txt").write_text(
+        "2026-11-22 08:00:00.000000 UTC", encoding="utf-8")
+    submit(root, "dora", M, submission(root, M, solutions(M)))
+    third = grade(root)
+    assert "✓ dora bewertet" in third.stdout and "Bewertet: 1 neu, 3 unverändert" in third.stdout
+    after = scores(root, M)
+    assert after["dora"][0] == max_code_score(root, M) > before["dora"][0]
+    assert {s: v for s, v in after.items() if s != "dora"} == \
+        {s: v for s, v in before.items() if s != "dora"}
