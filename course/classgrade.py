@@ -1,4 +1,4 @@
-"""Grade a whole class with one command: ``./grade ASSIGNMENT`` (``python -m course.classgrade``).
+"""Grade a class with one command: ``./grade ASSIGNMENT…`` or ``./grade --all``.
 
 collect (when an exchange inbox exists) → autograde in parallel workers → generate_feedback
 → export grades.csv → class report (``klassenbericht-<assignment>.html``). Learners' code
@@ -50,9 +50,9 @@ def split(students: Sequence[str], jobs: int) -> list[list[str]]:
     return [g for g in groups if g]
 
 
-def _worker(root: Path, assignment: str, group: list[str], force: bool) -> subprocess.Popen[str]:
+def _worker(root: Path, items: list[str], force: bool) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "course.classgrade", "--worker", "--root", str(root),
-           *(["--force"] if force else []), assignment, *group]
+           *(["--force"] if force else []), *items]
     return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, bufsize=1)
 
@@ -67,25 +67,27 @@ def load_api(root: Path):  # noqa: ANN201
     return NbGraderAPI(config=config)
 
 
-def work(root: Path, assignment: str, students: list[str], force: bool) -> None:
-    """One worker: autograde and feedback per learner in one process (nbgrader starts once)."""
+def work(root: Path, items: list[str], force: bool) -> None:
+    """One worker: autograde and feedback per "assignment/learner" in one process, so
+    nbgrader is imported once per worker, not once per learner or assignment."""
     api = load_api(root)
-    for student in students:
+    for item in items:
+        assignment, _, student = item.partition("/")
         done = (root / "autograded" / student / assignment).is_dir()
         again = force or resubmitted(root, assignment, student)
         result = api.autograde(assignment, student, force=again, create=True)
         if not result["success"]:
             reasons = REASON.findall(result.get("error", "") + result.get("log", ""))
             reason = reasons[-1].strip()[:200] if reasons else "siehe grade.log"
-            print(f"FAIL\t{student}\t{reason}", flush=True)
-            _append_log(root, student, result)
+            print(f"FAIL\t{item}\t{reason}", flush=True)
+            _append_log(root, item, result)
             continue
         skipped = done and not again
         if not (skipped and (root / "feedback" / student / assignment).is_dir()):
             feedback = api.generate_feedback(assignment, student, force=True)
             if not feedback["success"]:
-                _append_log(root, student, feedback)
-        print(f"{'SKIP' if skipped else 'OK'}\t{student}\t", flush=True)
+                _append_log(root, item, feedback)
+        print(f"{'SKIP' if skipped else 'OK'}\t{item}\t", flush=True)
 
 
 def resubmitted(root: Path, assignment: str, student: str) -> bool:
@@ -102,44 +104,50 @@ def _append_log(root: Path, student: str, result: dict) -> None:
         log.write(f"== {student}\n{result.get('log', '')}\n{result.get('error', '')}\n")
 
 
-def _follow(proc: subprocess.Popen[str], outcome: Outcome, total: int,
+def _follow(proc: subprocess.Popen[str], outcomes: dict[str, Outcome], total: int,
             lock: threading.Lock) -> None:
     for line in proc.stdout or []:
         status, _, rest = line.rstrip("\n").partition("\t")
-        student, _, reason = rest.partition("\t")
+        item, _, reason = rest.partition("\t")
         if status not in {"OK", "SKIP", "FAIL"}:
             continue
+        assignment, _, student = item.partition("/")
+        name = student if len(outcomes) == 1 else item
+        outcome = outcomes[assignment]
         with lock:
             if status == "OK":
                 outcome.graded.append(student)
-                text = f"✓ {student} bewertet"
+                text = f"✓ {name} bewertet"
             elif status == "SKIP":
                 outcome.skipped.append(student)
-                text = f"= {student} schon bewertet"
+                text = f"= {name} schon bewertet"
             else:
                 outcome.failed[student] = reason
-                text = f"✗ {student}: {reason}"
-            done = len(outcome.graded) + len(outcome.skipped) + len(outcome.failed)
+                text = f"✗ {name}: {reason}"
+            done = sum(len(o.graded) + len(o.skipped) + len(o.failed) for o in outcomes.values())
             print(f"  [{done}/{total}] {text}", flush=True)
     proc.wait()
 
 
-def autograde(root: Path, assignment: str, jobs: int, force: bool) -> Outcome:
-    """Autograde and generate feedback for every submission, in ``jobs`` parallel workers."""
-    students = submitted_students(root, assignment)
-    outcome = Outcome()
+def autograde(root: Path, assignments: Sequence[str], jobs: int,
+              force: bool) -> dict[str, Outcome]:
+    """Autograde and give feedback for every submission of the assignments, shared out
+    over ``jobs`` parallel workers."""
+    items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
+    outcomes = {a: Outcome() for a in assignments}
     lock = threading.Lock()
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
-    procs = [_worker(root, assignment, g, force) for g in split(students, jobs)]
-    threads = [threading.Thread(target=_follow, args=(p, outcome, len(students), lock))
+    procs = [_worker(root, group, force) for group in split(items, jobs)]
+    threads = [threading.Thread(target=_follow, args=(p, outcomes, len(items), lock))
                for p in procs]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    outcome.seconds = time.perf_counter() - start
-    return outcome
+    for outcome in outcomes.values():
+        outcome.seconds = time.perf_counter() - start
+    return outcomes
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -197,8 +205,8 @@ def summary(outcome: Outcome) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Eine Klasse bewerten (nbgrader)")
-    parser.add_argument("assignment")
-    parser.add_argument("students", nargs="*", help=argparse.SUPPRESS)
+    parser.add_argument("assignments", nargs="*", metavar="assignment")
+    parser.add_argument("--all", action="store_true", help="alle Module aus source/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=max(1, min(2, os.cpu_count() or 1)))
     parser.add_argument("--force", action="store_true", help="auch schon Bewertetes neu bewerten")
@@ -206,7 +214,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     root = args.root.resolve()
     if args.worker:
-        work(root, args.assignment, args.students, args.force)
+        work(root, args.assignments, args.force)
         return 0
     try:
         sandbox.check()
@@ -217,24 +225,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"!!! ABBRUCH: {root} ist kein Kursordner (ohne nbgrader_config.py)",
               file=sys.stderr)
         return 2
+    assignments = args.assignments or []
+    if args.all:
+        assignments = sorted(p.name for p in (root / "source").iterdir() if p.is_dir())
+    if not assignments:
+        parser.error("welches Modul? z. B. ./grade 03_vier_ohren (oder --all)")
     if exchange_inbox(root):
         print("1/5 Abgaben einsammeln (nbgrader collect) …")
-        _run(root, "collect", args.assignment, "--update")
+        for assignment in assignments:
+            _run(root, "collect", assignment, "--update")
     print(f"2/5 + 3/5 Automatisch bewerten und Rückmeldungen erzeugen ({args.jobs} Prozesse) …")
-    outcome = autograde(root, args.assignment, args.jobs, args.force)
-    print(f"    fertig in {outcome.seconds:.1f} s")
+    outcomes = autograde(root, assignments, args.jobs, args.force)
+    print(f"    fertig in {next(iter(outcomes.values())).seconds:.1f} s")
     print("4/5 Noten exportieren (grades.csv) …")
     export(root)
-    gradebook_facts(root, args.assignment, outcome)
     print("5/5 Klassenbericht schreiben …")
     from course.report import write_report
 
-    started = time.perf_counter()
-    report = write_report(root, args.assignment, outcome.failed)
-    print(f"    fertig in {time.perf_counter() - started:.1f} s")
-    print(f"Klassenbericht: {report}")
-    print("\n".join(summary(outcome)))
-    return 1 if outcome.failed else 0
+    for assignment, outcome in outcomes.items():
+        gradebook_facts(root, assignment, outcome)
+        report = write_report(root, assignment, outcome.failed)
+        print(f"Klassenbericht: {report}")
+    for assignment, outcome in outcomes.items():
+        prefix = f"{assignment}: " if len(outcomes) > 1 else ""
+        print("\n".join(prefix + line for line in summary(outcome)))
+    return 1 if any(o.failed for o in outcomes.values()) else 0
 
 
 if __name__ == "__main__":

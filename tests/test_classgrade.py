@@ -130,3 +130,22 @@ def test_resubmission_is_graded_again(graded) -> None:  # noqa: ANN001
     assert after["dora"][0] == max_code_score(root, M) > before["dora"][0]
     assert {s: v for s, v in after.items() if s != "dora"} == \
         {s: v for s, v in before.items() if s != "dora"}
+
+
+def test_several_assignments_share_the_workers(tmp_path: Path) -> None:
+    """Can one run grade two modules, naming each learner with the module, one report each?"""
+    root = make_course(tmp_path / "kurs", ["01_gespraechsstruktur", M])
+    for module in ("01_gespraechsstruktur", M):
+        nbgrader(root, "generate_assignment", module, "--force")
+        submit(root, "anna", module, submission(root, module, solutions(module)))
+    proc = subprocess.run(
+        [sys.executable, "-m", "course.classgrade", "--all", "--root", str(root)],
+        cwd=root, env=isolated_env(root), capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"✓ {M}/anna bewertet" in proc.stdout
+    assert "✓ 01_gespraechsstruktur/anna bewertet" in proc.stdout
+    assert f"{M}: Bewertet: 1 neu, 0 unverändert" in proc.stdout
+    for module in ("01_gespraechsstruktur", M):
+        assert (root / f"klassenbericht-{module}.html").exists()
+        assert scores(root, module)["anna"][0] == max_code_score(root, module)
