@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from .nbgrader_course import (
+    SWAPPED_B,
     make_course,
     max_code_score,
     nbgrader,
@@ -27,12 +28,6 @@ pytestmark = pytest.mark.nbgrader
 
 M03 = "03_vier_ohren"
 M01 = "01_gespraechsstruktur"
-SWAPPED_B = '''ohren_nachricht_b = {
-    "Es gibt ein Problem mit dem Kalender, das dreimal gemeldet wurde.": "Sachinhalt",
-    "Ich habe langsam keine Geduld mehr.": "Beziehung",
-    "Sie hören mir offenbar nicht richtig zu.": "Selbstoffenbarung",
-    "Kümmern Sie sich jetzt endlich verbindlich darum.": "Appell",
-}'''
 
 
 @dataclass

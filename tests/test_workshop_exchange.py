@@ -21,18 +21,12 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .nbgrader_course import solutions, submission
+from .nbgrader_course import SWAPPED_B, solutions, submission
 from .workshop_machine import COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
 
 pytestmark = pytest.mark.workshop
 
 M03 = "03_vier_ohren"
-SWAPPED_B = '''ohren_nachricht_b = {
-    "Es gibt ein Problem mit dem Kalender, das dreimal gemeldet wurde.": "Sachinhalt",
-    "Ich habe langsam keine Geduld mehr.": "Beziehung",
-    "Sie hören mir offenbar nicht richtig zu.": "Selbstoffenbarung",
-    "Kümmern Sie sich jetzt endlich verbindlich darum.": "Appell",
-}'''
 SCORE = re.compile(r"\(Score: ([0-9.]+) / ([0-9.]+)\)")
 
 
