@@ -1,7 +1,8 @@
 """Load and validate the course's content files (quiz items and label schemes).
 
-Quiz types: ``single_choice``, ``ordering``, ``classification``, ``rewrite`` and ``jargon``
-(a sentence with the words a customer would not understand, each with an explanation).
+Quiz types: ``single_choice``, ``ordering``, ``classification``, ``rewrite``, ``jargon``
+(a sentence with the words a customer would not understand, each with an explanation) and
+``dialog`` (a role-play scenario, see :mod:`course.dialog`).
 Quiz items live as YAML under ``course/content/quizzes/<module>.yaml`` so that an
 instructor can add or change an item without touching Python. Every file is validated
 on load; a problem raises :class:`ContentError` naming the file, the item and the problem.
@@ -116,7 +117,17 @@ class JargonQuiz:
     items: tuple[JargonItem, ...]
 
 
-Quiz = SingleChoice | Ordering | Classification | Rewrite | JargonQuiz
+@dataclass(frozen=True)
+class DialogQuiz:
+    """A role-play scenario (``course/content/dialogs/<scenario>.yaml``) played in a widget."""
+
+    id: str
+    question: str
+    scenario: str
+    variable: str  # the answer variable the simulator's path line assigns
+
+
+Quiz = SingleChoice | Ordering | Classification | Rewrite | JargonQuiz | DialogQuiz
 
 
 @dataclass(frozen=True)
@@ -258,12 +269,22 @@ def _rewrite(r: _Reader, quiz_id: str) -> Rewrite:
     return Rewrite(quiz_id, r.text("question"), r.text("key"))
 
 
+def _dialog(r: _Reader, quiz_id: str) -> DialogQuiz:
+    scenario, variable = r.text("scenario"), r.text("variable", "pfad")
+    if not (CONTENT_DIR / "dialogs" / f"{scenario}.yaml").exists():
+        r.fail(f"no scenario file course/content/dialogs/{scenario}.yaml")
+    if not variable.isidentifier():
+        r.fail(f"'variable' must be a Python name, got {variable!r}")
+    return DialogQuiz(quiz_id, r.text("question"), scenario, variable)
+
+
 _FIELDS = {
     "single_choice": ({"question", "options"}, _single_choice),
     "ordering": ({"question", "steps"}, _ordering),
     "classification": ({"question", "categories", "items"}, _classification),
     "rewrite": ({"question", "key"}, _rewrite),
     "jargon": ({"question", "items"}, _jargon),
+    "dialog": ({"question", "scenario", "variable"}, _dialog),
 }
 
 

@@ -109,6 +109,49 @@ def grade_labels(
     return score
 
 
+def _mixed_picks(name: str, value: Any, schemes: Mapping[str, str]) -> dict[str, str | None]:
+    picks: dict[str, str | None] = {}
+    for key, scheme in schemes.items():
+        picks |= _read_labels(name, value, [key], load_labels(scheme))
+    return picks
+
+
+def check_mixed_format(name: str, schemes: Mapping[str, str]) -> bool:
+    """Like :func:`check_format`, for a dict whose items use different label schemes."""
+    try:
+        picks = _mixed_picks(name, answer(name), schemes)
+    except Hinweis as hint:
+        print(f"✗ {hint}")
+        return False
+    unknown = [k for k, v in picks.items() if v is None]
+    for key in unknown:
+        allowed = _labels_text(load_labels(schemes[key]))
+        print(f"✗ „{key}“: keine gültige Antwort. Erlaubt sind: {allowed}.")
+    if not unknown:
+        print(f"✓ Form in Ordnung: {len(picks)} Antworten. Ob sie stimmen, zeigt die Bewertung.")
+    return not unknown
+
+
+def grade_mixed(name: str, expected: Mapping[str, tuple[str, str]],
+                hints: Mapping[str, str] | None = None, points_per_item: float = 1.0) -> float:
+    """Grade a dict of items from different modules: item -> (label scheme, right label)."""
+    schemes = {k: scheme for k, (scheme, _) in expected.items()}
+    picks = _mixed_picks(name, answer(name), schemes)
+    hints = hints or {}
+    score = 0.0
+    for text, (scheme, right) in expected.items():
+        labels, pick = load_labels(scheme), picks[text]
+        if pick == right:
+            score += points_per_item
+            print(f"✓ „{text}“ – richtig.")
+        elif pick is None:
+            print(f"✗ „{text}“ – keine gültige Antwort. Erlaubt: {_labels_text(labels)}.")
+        else:
+            hint = hints.get(text, "Lies die Aussage noch einmal genau.")
+            print(f"✗ „{text}“ ist nicht „{labels[pick].label}“ – {hint}")
+    return score
+
+
 def grade_order(
     name: str, expected: Sequence[str], hint: str, points_per_item: float = 1.0
 ) -> float:
@@ -133,8 +176,13 @@ def grade_order(
     return score
 
 
-def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0) -> float:
-    """Grade a rewrite with the rewrite checker: points for each required criterion met."""
+def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0,
+                  label: str | None = None) -> float:
+    """Grade a rewrite with the rewrite checker: points for each required criterion met.
+
+    ``key`` is a rubric exercise key or the original phrase itself; ``label`` names the
+    exercise in the class report (default: the key).
+    """
     from course.rewrite import check_rewrite
 
     value = answer(name)
@@ -143,7 +191,7 @@ def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0) -> flo
     result = check_rewrite(key, value)
     for line in result.feedback:
         print(line)
-    print(criteria_line(key, result.criteria))
+    print(criteria_line(label or key, result.criteria))
     return sum(points_per_criterion for c in result.required if result.criteria[c])
 
 
@@ -325,3 +373,79 @@ def check_answers(names: Iterable[str]) -> None:
         else:
             print(f"➜ `{name}`: {kind} – prüfe, ob das die verlangte Form ist.")
     print("Ob die Werte stimmen, zeigt erst die Bewertung.")
+
+
+# --- module 10: a path through a role-play scenario, replayed by the hidden test ---
+
+PATH_PREFIX = "Pfad"
+
+
+def path_line(scenario_id: str, turns: Sequence[Any], ending_id: str) -> str:
+    """One summary line per replayed path, e.g. "Pfad (vpn-wieder): anruf:2 | frei:1 => ok".
+
+    Each step is node:number, the choice (or, at a free-text turn, the branch) from 1.
+    The class report reads these lines to count the class's choices per node.
+    """
+    from course.dialog import load_scenario
+
+    scenario = load_scenario(scenario_id)
+    steps = []
+    for turn in turns:
+        node = scenario.nodes[turn.node]
+        if node.free_text:
+            number = node.free_text.branch_for(turn.criteria) + 1
+        else:
+            number = turn.step
+        steps.append(f"{turn.node}:{number}")
+    return f"{PATH_PREFIX} ({scenario_id}): {' | '.join(steps)} => {ending_id}"
+
+
+def grade_dialog(name: str, scenario_id: str, points: float) -> float:
+    """Replay the learner's path: points for the ending reached and the models applied.
+
+    Score = turns that applied a model (each node once) − 2 × turns that broke one + the
+    ending's points; the cell's points are scaled by score / best score of the scenario
+    (a negative score counts as 0), in half points. A path the
+    scenario does not allow earns nothing, and the message says why.
+    """
+    from course.dialog import PathError, best_score, load_scenario, replay
+
+    value = answer(name)
+    scenario = load_scenario(scenario_id)
+    try:
+        talk = replay(scenario, value)
+    except PathError as err:
+        print(f"✗ Diesen Pfad gibt es im Gespräch „{scenario.title}“ nicht – {err}")
+        return 0.0
+    ending = talk.ending
+    assert ending is not None
+    mark = "✓" if ending.kind == "resolved" else "✗"
+    print(f"{mark} Ende: {ending.title} ({ending.points} Punkte für dieses Ende).")
+    for number, turn in enumerate(talk.turns, start=1):
+        model = scenario.models[turn.model]
+        if turn.applied:
+            print(f"✓ Zug {number}: {model} angewendet.")
+        else:
+            print(f"✗ Zug {number}: {model} verletzt – {turn.explanation}")
+    print(path_line(scenario_id, talk.turns, ending.id))
+    score, best = talk.score(), best_score(scenario)
+    awarded = round(points * min(max(score, 0), best) / best * 2) / 2
+    print(f"Punktwert {score} von {best}: {awarded:g} von {points:g} Punkten.")
+    return awarded
+
+
+def check_path(name: str, scenario_id: str) -> bool:
+    """Self-check without points: is the copied path one the scenario allows, and where does
+    it end? Prints instead of raising, so that "Run All" goes on."""
+    from course.dialog import PathError, load_scenario, replay
+
+    scenario = load_scenario(scenario_id)
+    try:
+        talk = replay(scenario, answer(name))
+    except (Hinweis, PathError) as err:
+        print(f"✗ {err}")
+        return False
+    assert talk.ending is not None
+    print(f"✓ Der Pfad ist gültig und endet bei „{talk.ending.title}“. "
+          "Wie viele Punkte er bringt, zeigt die Bewertung.")
+    return True

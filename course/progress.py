@@ -49,6 +49,7 @@ MODULES: dict[str, str] = {
     "07_kundentypen": "Kundentypen",
     "08_schwierige_situationen": "Schwierige Situationen",
     "09_video_und_dokumentation": "Video-Support und Dokumentation",
+    "10_abschluss": "Abschluss: Rollenspiele und Abschlusstest",
 }
 
 NOTE_CORRUPT = (

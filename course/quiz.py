@@ -18,6 +18,7 @@ import ipywidgets as widgets
 
 from course.content import (
     Classification,
+    DialogQuiz,
     JargonQuiz,
     Ordering,
     Quiz,
@@ -364,11 +365,19 @@ def _record(module: str, quiz_id: str) -> str | None:
         return None
 
 
-def make(quiz: Quiz) -> QuizWidget:
+def make(quiz: Quiz) -> QuizWidget | widgets.VBox:
+    if isinstance(quiz, DialogQuiz):
+        from course.simulator import DialogWidget, load_scenario
+
+        widget = DialogWidget(load_scenario(quiz.scenario), quiz.variable)
+        widget.quiz_id = quiz.id
+        question = widgets.HTML(f"<b>{html.escape(quiz.question)}</b>")
+        widget.children = (question, *widget.children)
+        return widget
     return _WIDGETS[type(quiz)](quiz)
 
 
-def show(module: str, quiz_id: str) -> QuizWidget:
+def show(module: str, quiz_id: str) -> QuizWidget | widgets.VBox:
     """Return the widget for one quiz of a module; the notebook cell displays it."""
     quizzes = load_quizzes(module)
     if quiz_id not in quizzes:

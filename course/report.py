@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from course.grading import CRITERIA_PREFIX
+from course.grading import CRITERIA_PREFIX, PATH_PREFIX
 
 CRITERIA_LINE = re.compile(rf"^{CRITERIA_PREFIX} \(([\w-]+)\): (.*)$", re.M)
+PATH_LINE = re.compile(rf"^{PATH_PREFIX} \(([\w-]+)\): (.*) => ([\w-]+)$", re.M)
 MARK = re.compile(r"(R\d) ([✓✗])")
 TIMEOUT = "Zeitüberschreitung"
 
@@ -34,6 +35,19 @@ class ReportData:
     top_failures: list[tuple[str, int]] = field(default_factory=list)
     not_submitted: list[str] = field(default_factory=list)
     failed_to_run: dict[str, str] = field(default_factory=dict)
+    dialogs: list[DialogStats] = field(default_factory=list)
+
+
+@dataclass
+class DialogStats:
+    """How the class played one role-play scenario (from the replayed paths)."""
+
+    scenario: str
+    title: str
+    learners: int
+    choices: pd.DataFrame  # one row per node and choice (or free-text branch): how often taken
+    endings: pd.DataFrame  # one row per ending: how many learners reached it
+    mistake: str | None  # the broken-model choice taken by most learners
 
 
 def _gradebook(root: Path, assignment: str) -> tuple[pd.Series, pd.DataFrame, float, list[str]]:
@@ -112,6 +126,57 @@ def _failures(outputs: dict[str, list[str]]) -> list[tuple[str, int]]:
     return counts.most_common(3)
 
 
+def _paths(outputs: dict[str, list[str]]) -> dict[str, list[tuple[list[tuple[str, int]], str]]]:
+    """scenario -> one (steps, ending) per learner, from the lines grade_dialog prints."""
+    found: dict[str, dict[str, tuple[list[tuple[str, int]], str]]] = {}
+    for learner, texts in outputs.items():
+        for text in texts:
+            for scenario, steps, ending in PATH_LINE.findall(text):
+                pairs = [step.rsplit(":", 1) for step in steps.split(" | ") if ":" in step]
+                found.setdefault(scenario, {})[learner] = (
+                    [(node, int(n)) for node, n in pairs if n.isdigit()], ending)
+    return {scenario: list(by_learner.values()) for scenario, by_learner in found.items()}
+
+
+def _dialog_stats(scenario_id: str, paths: list[tuple[list[tuple[str, int]], str]]
+                  ) -> DialogStats:
+    from course.dialog import ENDING_KINDS, load_scenario
+
+    s = load_scenario(scenario_id)
+    taken = Counter(step for steps, _ in paths for step in steps)
+    reached = Counter(ending for _, ending in paths)
+    rows = []
+    for node in s.nodes.values():
+        options = (
+            [(f"freie Antwort, Zweig {n}: " + (", ".join(f"{c} {'✓' if v else '✗'}"
+              for c, v in b.when.items()) or "sonst"), b.applied)
+             for n, b in enumerate(node.free_text.branches, start=1)]
+            if node.free_text else [(c.text, c.applied) for c in node.choices]
+        )
+        model = node.free_text.model if node.free_text else None
+        visits = sum(taken[(node.id, n)] for n in range(1, len(options) + 1))
+        for n, (text, applied) in enumerate(options, start=1):
+            rows.append({
+                "knoten": node.id, "nr": n, "antwort": text,
+                "modell": s.models[model or node.choices[n - 1].model],
+                "angewendet": applied, "anzahl": taken[(node.id, n)],
+                "anteil": taken[(node.id, n)] / visits if visits else 0.0,
+            })
+    choices = pd.DataFrame(rows)
+    endings = pd.DataFrame([
+        {"ende": e.title, "art": ENDING_KINDS[e.kind], "anzahl": reached[e.id],
+         "anteil": reached[e.id] / len(paths) if paths else 0.0}
+        for e in s.endings.values()
+    ])
+    wrong = choices[~choices["angewendet"] & (choices["anzahl"] > 0)]
+    mistake = None
+    if not wrong.empty:
+        top = wrong.sort_values(["anzahl", "knoten"], ascending=[False, True]).iloc[0]
+        mistake = (f"Bei „{top['knoten']}“ wählten {top['anzahl']} von {len(paths)} Lernenden "
+                   f"„{top['antwort']}“ ({top['modell']} verletzt).")
+    return DialogStats(scenario_id, s.title, len(paths), choices, endings, mistake)
+
+
 def collect(root: Path, assignment: str, failed: dict[str, str] | None = None) -> ReportData:
     scores, per, max_score, missing = _gradebook(root, assignment)
     outputs = _test_outputs(root, assignment)
@@ -120,8 +185,9 @@ def collect(root: Path, assignment: str, failed: dict[str, str] | None = None) -
         if any(TIMEOUT in t for t in texts):
             broken.setdefault(learner, "Zeitüberschreitung (Endlosschleife?)")
     scores = scores.drop(list(broken), errors="ignore")  # nbgrader books a 0 for them
+    dialogs = [_dialog_stats(sid, paths) for sid, paths in sorted(_paths(outputs).items())]
     return ReportData(assignment, max_score, scores, per, _criteria(outputs),
-                      _failures(outputs), missing, broken)
+                      _failures(outputs), missing, broken, dialogs)
 
 
 def _png(fig) -> str:  # noqa: ANN001
@@ -165,6 +231,23 @@ def _list(items: list[str]) -> str:
         if items else "<p>–</p>"
 
 
+def _dialog_html(d: DialogStats) -> str:
+    choices = d.choices.rename(columns={
+        "knoten": "Stelle", "nr": "Nr.", "antwort": "Antwort", "modell": "Modell",
+        "angewendet": "Modell angewendet", "anzahl": "Anzahl", "anteil": "Anteil"})
+    choices["Modell angewendet"] = choices["Modell angewendet"].map({True: "ja", False: "nein"})
+    endings = d.endings.rename(columns={"ende": "Ende", "art": "Art", "anzahl": "Anzahl",
+                                        "anteil": "Anteil"})
+    return "".join([
+        f"<h3>{html.escape(d.title)} ({d.learners} Pfade)</h3>",
+        f"<p><b>Häufigster Fehler:</b> {html.escape(d.mistake)}</p>" if d.mistake else "",
+        "<h4>Welche Antwort die Klasse an jeder Stelle gewählt hat</h4>",
+        choices.to_html(index=False, float_format="%.2f", classes="kurs-dialog-choices"),
+        "<h4>Welches Ende erreicht wurde</h4>",
+        endings.to_html(index=False, float_format="%.2f", classes="kurs-dialog-endings"),
+    ])
+
+
 def render(data: ReportData) -> str:
     failures = [f"{m} ({n}×)" for m, n in data.top_failures]
     broken = [f"{s}: {r}" for s, r in data.failed_to_run.items()]
@@ -181,6 +264,8 @@ def render(data: ReportData) -> str:
         "<h2>Umformulierungen: verfehlte Kriterien (R1–R4)</h2>",
         data.criteria_missed.to_html(float_format="%.2f") if not data.criteria_missed.empty
         else "<p>–</p>",
+        *(["<h2>Rollenspiele: Entscheidungen der Klasse</h2>"]
+          + [_dialog_html(d) for d in data.dialogs] if data.dialogs else []),
         "<h2>Häufigste Fehlermeldungen</h2>", _list(failures),
         "<h2>Keine Abgabe</h2>", _list(data.not_submitted),
         "<h2>Nicht lauffähig</h2>", _list(broken),

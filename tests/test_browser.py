@@ -7,6 +7,7 @@ Run All, answer its first choice or classification quiz wrong, read the hint, an
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,17 @@ from pathlib import Path
 import pytest
 
 from course.content import Classification, SingleChoice, load_quizzes
+from course.dialog import (
+    ENDING_KINDS,
+    Conversation,
+    Scenario,
+    ending_stats,
+    example_path,
+    load_scenario,
+    replay,
+    walks,
+)
+from course.simulator import mood
 
 from .browser_lab import (
     ARTIFACTS,
@@ -147,3 +159,178 @@ def test_rewrite_feedback_per_criterion(page, lab: Lab) -> None:  # noqa: ANN001
     widget.locator("button", has_text="Lösung zeigen").click()
     widget.locator(".kurs-line", has_text="Zum Beispiel:").wait_for(timeout=10_000)
     _shot(page, "rewrite-05.png")
+
+
+# --------------------------------------------------------------------------- module 10 simulator
+
+DIALOG_MODULE = "10_abschluss"
+
+
+def _open_dialog(page, lab: Lab, quiz_id: str):  # noqa: ANN001, ANN202
+    """Run All on module 10 and return its simulator widget for ``quiz_id``."""
+    quiz = load_quizzes(DIALOG_MODULE)[quiz_id]
+    page.goto(lab.open(f"{DIALOG_MODULE}/{DIALOG_MODULE}.ipynb"))
+    wait_for_kernel(page)
+    run_all(page)
+    widget = page.locator(".kurs-dialog", has_text=quiz.question[:40]).first
+    widget.wait_for(timeout=60_000)
+    widget.scroll_into_view_if_needed()
+    return widget
+
+
+def _expect_dialog_state(widget, talk: Conversation) -> None:  # noqa: ANN001
+    """What the learner sees after the turns of ``talk``: meter, mood, transcript length."""
+    s = talk.scenario
+    row = widget.locator(".widget-hbox").filter(has=widget.page.locator(".widget-hprogress"))
+    label = f"{talk.meter}/{s.meter_max} – {mood(talk.meter, s.meter_max)}"
+    playwright.expect(row).to_have_text(re.compile(rf"^Eskalation:\s*{re.escape(label)}\s*$"))
+    width = 100 * talk.meter / s.meter_max  # as the widget's JavaScript writes it
+    width_css = f"{width:.0f}" if width == int(width) else repr(width)
+    playwright.expect(row.locator(".progress-bar")).to_have_attribute(
+        "style", re.compile(rf"width: {re.escape(width_css)}%"))
+    # the customer's line per turn, the learner's reply per turn, then the open line or the end
+    lines = 2 * len(talk.turns) + 1
+    if talk.ending:
+        lines += 1 if talk.ending.line else 0
+    playwright.expect(widget.locator(".kurs-transcript > p")).to_have_count(lines)
+
+
+def _play_step(widget, talk: Conversation, step: int | str) -> None:  # noqa: ANN001
+    """Choose reply ``step`` (a number) or type it (a text), click „Antworten“, wait for it."""
+    node = talk.node
+    assert node is not None
+    if isinstance(step, int):
+        radio = widget.get_by_role("radio", name=f"{step}. {node.choices[step - 1].text}",
+                                   exact=True)
+        # Click the reply's text, as a learner does: a long reply wraps onto the options below
+        # it, which then cover its round button (see test_dialog_long_replies_stay_readable).
+        widget.locator(".widget-radio-box label").filter(has=radio).click()
+        playwright.expect(radio).to_be_checked()
+        talk.choose(step)
+    else:
+        box = widget.get_by_placeholder(f"Deine Antwort an {talk.scenario.customer} …")
+        box.fill(step)
+        talk.answer(step)
+    widget.get_by_role("button", name="Antworten").click()
+    _expect_dialog_state(widget, talk)
+
+
+def _watch_js_errors(page) -> list[str]:  # noqa: ANN001
+    errors: list[str] = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    return errors
+
+
+def _assert_no_error_shown(page, errors: list[str]) -> None:  # noqa: ANN001
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+    assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+
+
+def _solved(lab: Lab) -> dict[str, str]:
+    path = lab.folder / ".fortschritt.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))["richtig"].get(DIALOG_MODULE, {})
+
+
+def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
+    """Play „Das VPN streikt schon wieder“ to its resolved ending, one turn typed by hand,
+    one step taken back; read the debrief and the path line to copy."""
+    errors = _watch_js_errors(page)
+    s = load_scenario("vpn-wieder")
+    ending = next(e for e in s.endings.values() if e.kind == "resolved")
+    path = example_path(s, ending_stats(s)[ending.id].example)
+    assert any(isinstance(step, str) for step in path), "the path needs a free-text turn"
+    widget = _open_dialog(page, lab, "vpn_wieder")
+    talk = Conversation(s)
+    _expect_dialog_state(widget, talk)
+    back = widget.get_by_role("button", name="Schritt zurück")
+    playwright.expect(back).to_be_disabled()
+    worst = max(range(1, len(s.nodes[s.start].choices) + 1),
+                key=lambda n: s.nodes[s.start].choices[n - 1].meter)
+    _play_step(widget, talk, worst)  # a reply that drives the meter up …
+    assert talk.meter > s.meter_start
+    _shot(page, "dialog-before-back.png")
+    back.click()  # … taken back: the meter returns to where it started
+    talk.back()
+    _expect_dialog_state(widget, talk)
+    assert talk.meter == s.meter_start
+    playwright.expect(back).to_be_disabled()
+    for step in path:
+        _play_step(widget, talk, step)
+        if isinstance(step, str):
+            widget.locator(".kurs-transcript", has_text=step).wait_for()
+    assert talk.ending == ending
+
+    debrief = widget.locator(".kurs-debrief")
+    playwright.expect(debrief.locator("h4")).to_have_text(f"Nachbesprechung: {ending.title}")
+    playwright.expect(widget.locator(".kurs-ending")).to_have_text(f"Ende: {ending.title}")
+    free = next(t for t in talk.turns if isinstance(t.step, str))
+    assert free.feedback, "the checker says something about a typed reply"
+    checker = debrief.locator(".kurs-checker li")
+    playwright.expect(checker).to_have_text(list(free.feedback))
+    playwright.expect(debrief.locator("table.kurs-debrief-table tr")).to_have_count(
+        1 + len(talk.turns))
+    plot = debrief.locator("svg.kurs-meterplot")
+    playwright.expect(plot).to_be_visible()
+    playwright.expect(plot.locator("circle")).to_have_count(len(talk.meters))
+    assert plot.get_attribute("aria-label") == "Verlauf der Eskalation: " + ", ".join(
+        str(m) for m in talk.meters)
+    box = widget.locator("textarea").last
+    playwright.expect(box).to_have_value(re.compile(r"^pfad_vpn = \["))
+    assert box.input_value() == f"pfad_vpn = {path!r}"
+    playwright.expect(widget.get_by_role("button", name="Antworten")).to_be_disabled()
+    assert "vpn_wieder" in _solved(lab), "a resolved ending counts on the start page"
+    _assert_no_error_shown(page, errors)
+    _shot(page, "dialog-resolved.png")
+    widget.screenshot(path=str(ARTIFACTS / "dialog-resolved-widget.png"))
+
+
+def _escalating_walk(s: Scenario) -> tuple[list[int | str], int]:
+    """A walk to the hang-up that includes a free-text turn answered rudely (R1 false);
+    the position of that turn in the path."""
+    for walk in sorted(walks(s), key=lambda w: len(w.edges)):
+        if s.endings[walk.ending].kind != "hung_up":
+            continue
+        for n, (node_id, edge) in enumerate(walk.edges):
+            free = s.nodes[node_id].free_text
+            if free and free.branches[edge].when == {"R1": False}:
+                return example_path(s, walk), n
+    raise AssertionError(f"{s.id}: no way to the hang-up through a rude free-text reply")
+
+
+def test_dialog_escalates_and_escapes_html(page, lab: Lab) -> None:  # noqa: ANN001
+    """Play „Der Vertriebsleiter und das CRM“ until Herr Schmidt hangs up; the typed reply
+    contains HTML, which must show as text."""
+    errors = _watch_js_errors(page)
+    s = load_scenario("vip-crm")
+    path, free_at = _escalating_walk(s)
+    path[free_at] = f"<b>{path[free_at]}</b> <i>Basta.</i>"
+    expected = replay(s, path)  # the tags do not change the branch the checker picks
+    assert expected.ending is not None and expected.ending.kind == "hung_up"
+    widget = _open_dialog(page, lab, "vip_crm")
+    talk = Conversation(s)
+    for step in path:
+        _play_step(widget, talk, step)
+    assert talk.ending == expected.ending and talk.meters == expected.meters
+
+    transcript = widget.locator(".kurs-transcript")
+    playwright.expect(transcript).to_contain_text(path[free_at])  # literally, tags included
+    for tag in ("b", "i"):
+        assert transcript.locator(tag, has_text="Basta").count() == 0, "learner text is text"
+    debrief = widget.locator(".kurs-debrief")
+    playwright.expect(debrief).to_contain_text(path[free_at])
+    assert debrief.locator("b, i", has_text="Basta").count() == 0
+    playwright.expect(debrief.locator("h4")).to_have_text(
+        f"Nachbesprechung: {expected.ending.title}")
+    playwright.expect(debrief).to_contain_text(f"Ende: {ENDING_KINDS['hung_up']}.")
+    playwright.expect(widget.locator(".kurs-ending")).to_have_text(
+        f"Ende: {expected.ending.title}")
+    bar = widget.locator(".widget-hprogress .progress-bar")
+    playwright.expect(bar).to_have_class(re.compile("progress-bar-danger"))
+    box = widget.locator("textarea").last
+    assert box.input_value() == f"pfad_vip = {path!r}"
+    assert "vip_crm" not in _solved(lab), "hanging up does not count as solved"
+    _assert_no_error_shown(page, errors)
+    _shot(page, "dialog-escalated.png")
+    widget.screenshot(path=str(ARTIFACTS / "dialog-escalated-widget.png"))

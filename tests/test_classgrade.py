@@ -149,3 +149,49 @@ def test_several_assignments_share_the_workers(tmp_path: Path) -> None:
     for module in ("01_gespraechsstruktur", M):
         assert (root / f"klassenbericht-{module}.html").exists()
         assert scores(root, module)["anna"][0] == max_code_score(root, module)
+
+
+def test_report_counts_the_class_choices_in_the_role_plays(tmp_path: Path) -> None:
+    """Does the module-10 report count, per scenario, each choice per node and each ending?"""
+    import json
+
+    from course.dialog import ending_stats, example_path, load_scenario
+
+    m10 = "10_abschluss"
+    root = make_course(tmp_path / "kurs", [m10])
+    nbgrader(root, "generate_assignment", m10, "--force")
+    vpn = load_scenario("vpn-wieder")
+    hung_up = example_path(vpn, ending_stats(vpn)["aufgelegt"].example)
+    partial = json.loads((Path(__file__).parent / "data" / "partial" / f"{m10}.json")
+                         .read_text(encoding="utf-8"))["answers"]
+    paths = {  # learner -> the vpn-wieder path they hand in
+        "anna": solutions(m10),
+        "ben": partial,
+        "cem": {**partial, "m10_pfad_vpn": f"pfad_vpn = {hung_up!r}",
+                "m10_pfad_unklar": "pfad_unklar = []"},
+    }
+    for learner, answers in paths.items():
+        submit(root, learner, m10, submission(root, m10, answers))
+    proc = subprocess.run(
+        [sys.executable, "-m", "course.classgrade", m10, "--root", str(root)],
+        cwd=root, env=isolated_env(root), capture_output=True, text=True, timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = collect(root, m10)
+    stats = {d.scenario: d for d in data.dialogs}
+    assert set(stats) == {"vpn-wieder", "vip-crm", "unklare-anfrage"}
+    d = stats["vpn-wieder"]
+    assert d.learners == 3
+    endings = dict(zip(d.endings["ende"], d.endings["anzahl"], strict=True))
+    titles = {e.id: e.title for e in vpn.endings.values()}
+    assert endings[titles["geloest"]] == 1
+    assert endings[titles["teamleitung"]] == 1
+    assert endings[titles["aufgelegt"]] == 1
+    first = d.choices[d.choices["knoten"] == vpn.start].set_index("nr")["anzahl"].to_dict()
+    firsts = [hung_up[0], *(eval(a["m10_pfad_vpn"].split("=", 1)[1])[0]  # noqa: S307
+                            for a in (paths["anna"], paths["ben"]))]
+    assert first == {n: firsts.count(n) for n in first}
+    assert d.mistake and "verletzt" in d.mistake
+    assert stats["unklare-anfrage"].learners == 2, "cem's empty path is no path"
+    html = (root / f"klassenbericht-{m10}.html").read_text(encoding="utf-8")
+    assert "Rollenspiele: Entscheidungen der Klasse" in html and "Häufigster Fehler" in html

@@ -1,0 +1,266 @@
+"""The role-play widget: play a scenario, watch the escalation meter, read the debrief.
+
+The rules live in :mod:`course.dialog`; this module only shows the conversation and
+collects the learner's replies. Every text that reaches the page goes through
+:func:`html.escape`, the learner's own replies included.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import ipywidgets as widgets
+
+from course.dialog import (
+    ENDING_KINDS,
+    Conversation,
+    PathError,
+    Scenario,
+    Turn,
+    best_score,
+    load_scenario,
+)
+
+MOODS = ((2, "ruhig"), (5, "angespannt"), (8, "verärgert"), (10, "kurz vorm Auflegen"))
+
+
+def mood(meter: int, maximum: int) -> str:
+    """German label for the meter, scaled to a 0–10 meter."""
+    scaled = round(10 * meter / maximum)
+    return next(label for limit, label in MOODS if scaled <= limit)
+
+
+def path_code(variable: str, path: Sequence[int | str]) -> str:
+    return f"{variable} = {list(path)!r}"
+
+
+def meter_svg(meters: Sequence[int], maximum: int, width: int = 320, height: int = 130) -> str:
+    """A small line plot of the meter over the turns, as inline SVG."""
+    left, bottom, top, right = 34, height - 26, 8, width - 10
+    steps = max(len(meters) - 1, 1)
+
+    def x(i: int) -> float:
+        return left + (right - left) * i / steps
+
+    def y(v: int) -> float:
+        return bottom - (bottom - top) * v / maximum
+
+    points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(meters))
+    dots = "".join(
+        f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="3" fill="#b3261e">'
+        f"<title>Zug {i}: {v}</title></circle>"
+        for i, v in enumerate(meters)
+    )
+    ticks = "".join(
+        f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{v}</text>'
+        for v in (0, maximum // 2, maximum)
+    )
+    label = "Verlauf der Eskalation: " + ", ".join(str(v) for v in meters)
+    return (
+        f'<svg class="kurs-meterplot" role="img" aria-label="{label}" width="{width}" '
+        f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
+        f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#666"/>'
+        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#666"/>{ticks}'
+        f'<text x="{(left + right) / 2:.0f}" y="{height - 6}" font-size="11" '
+        f'text-anchor="middle">Zug</text>'
+        f'<text x="10" y="{(top + bottom) / 2:.0f}" font-size="11" text-anchor="middle" '
+        f'transform="rotate(-90 10 {(top + bottom) / 2:.0f})">Eskalation</text>'
+        f'<polyline points="{points}" fill="none" stroke="#b3261e" stroke-width="2"/>{dots}'
+        "</svg>"
+    )
+
+
+def _turn_row(number: int, turn: Turn, models: dict[str, str]) -> str:
+    e = html.escape
+    verdict = "angewendet ✓" if turn.applied else "verletzt ✗"
+    colour = "#1a7f37" if turn.applied else "#b3261e"
+    cells = [
+        f"{number}",
+        f"„{e(turn.text)}“" if isinstance(turn.step, str) else e(turn.text),
+        f'<b>{e(models[turn.model])}</b>: <span style="color:{colour}">{verdict}</span><br>'
+        f"{e(turn.explanation)}",
+        f"{turn.meter_before} → {turn.meter_after}",
+        e(turn.better) if turn.better else "–",
+    ]
+    if turn.feedback:
+        lines = "".join(f"<li>{e(line)}</li>" for line in turn.feedback)
+        cells[1] += f'<ul class="kurs-checker" style="margin:4px 0;padding-left:1em">{lines}</ul>'
+    return "<tr>" + "".join(f'<td style="vertical-align:top">{c}</td>' for c in cells) + "</tr>"
+
+
+def debrief_html(talk: Conversation) -> str:
+    """The debrief at an ending: every turn with its model, the meter plot, the score."""
+    s, ending = talk.scenario, talk.ending
+    assert ending is not None
+    e = html.escape
+    rows = "".join(_turn_row(n, t, s.models) for n, t in enumerate(talk.turns, start=1))
+    return (
+        f'<div class="kurs-debrief"><h4>Nachbesprechung: {e(ending.title)}</h4>'
+        f"<p><i>Ende: {e(ENDING_KINDS[ending.kind])}.</i> {e(ending.text)}</p>"
+        f"<p><b>Punktwert:</b> {talk.score()} von höchstens {best_score(s)} "
+        "(ein Punkt für jeden Zug, in dem du ein Modell angewendet hast, minus zwei für "
+        f"jeden, in dem du eins verletzt hast, plus {ending.points} für dieses Ende).</p>"
+        '<table class="kurs-debrief-table"><tr><th>Zug</th><th>Du hast gesagt</th>'
+        "<th>Modell</th><th>Eskalation</th><th>Besser wäre</th></tr>"
+        f"{rows}</table>{meter_svg(talk.meters, s.meter_max)}</div>"
+    )
+
+
+class DialogWidget(widgets.VBox):
+    """Play one scenario: choose or write replies, step back, restart, read the debrief."""
+
+    module: str | None = None  # set by course.quiz.show(); progress is recorded only then
+    quiz_id: str | None = None
+
+    def __init__(self, scenario: Scenario, variable: str = "pfad") -> None:
+        self.scenario, self.variable = scenario, variable
+        self.talk = Conversation(scenario)
+        e = html.escape
+        header = widgets.HTML(
+            f"<h4>{e(scenario.title)}</h4><p>{e(scenario.situation)}</p>"
+            f"<p>Am Telefon: <b>{e(scenario.customer)}</b></p>"
+        )
+        self.meter = widgets.IntProgress(
+            min=0, max=scenario.meter_max, description="Eskalation:",
+            style={"description_width": "initial"},
+        )
+        self.mood = widgets.HTML()
+        self.transcript = widgets.HTML()
+        self.prompt = widgets.HTML()
+        self.options = widgets.RadioButtons(options=[], value=None,
+                                            layout=widgets.Layout(width="auto"))
+        self.text = widgets.Textarea(layout=widgets.Layout(width="100%", height="5em"))
+        self.say_button = widgets.Button(description="Antworten", button_style="primary",
+                                         tooltip="Deine Antwort abschicken")
+        self.back_button = widgets.Button(description="Schritt zurück", icon="undo",
+                                          tooltip="Den letzten Zug zurücknehmen")
+        self.restart_button = widgets.Button(description="Neu starten", icon="refresh",
+                                             tooltip="Das Gespräch von vorn beginnen")
+        self.message = widgets.HTML()
+        self.debrief = widgets.HTML()
+        self.path_label = widgets.HTML()
+        self.path_box = widgets.Textarea(layout=widgets.Layout(width="100%", height="4em"))
+        self.inputs = widgets.VBox()
+        self.say_button.on_click(lambda _: self.say())
+        self.back_button.on_click(lambda _: self.back())
+        self.restart_button.on_click(lambda _: self.restart())
+        super().__init__([
+            header, widgets.HBox([self.meter, self.mood]), self.transcript, self.inputs,
+            widgets.HBox([self.say_button, self.back_button, self.restart_button]),
+            self.message, self.debrief, self.path_label, self.path_box,
+        ])
+        self.add_class("kurs-dialog")
+        self._render()
+
+    # ------------------------------------------------------------------ actions
+
+    def say(self) -> None:
+        """Send the selected choice or the typed text."""
+        node = self.talk.node
+        if node is None:
+            return
+        try:
+            if node.free_text:
+                if not self.text.value.strip():
+                    self.message.value = _note("Schreib zuerst deine Antwort in das Feld.")
+                    return
+                self.talk.answer(self.text.value)
+                self.text.value = ""
+            else:
+                if self.options.value is None:
+                    self.message.value = _note("Wähle zuerst eine Antwort aus.")
+                    return
+                self.talk.choose(self.options.value)
+        except PathError as err:
+            self.message.value = _note(str(err))
+            return
+        self._render()
+
+    def back(self) -> None:
+        self.talk.back()
+        self._render()
+
+    def restart(self) -> None:
+        self.talk.restart()
+        self._render()
+
+    # ------------------------------------------------------------------ display
+
+    def _render(self) -> None:
+        s, talk = self.scenario, self.talk
+        self.meter.value = talk.meter
+        self.meter.bar_style = (
+            "success" if talk.meter <= s.meter_max * 0.3
+            else "warning" if talk.meter <= s.meter_max * 0.6 else "danger"
+        )
+        self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {mood(talk.meter, s.meter_max)}"
+        self.transcript.value = self._transcript()
+        self.message.value = ""
+        self.back_button.disabled = not talk.turns
+        node = talk.node
+        self.say_button.disabled = node is None
+        if node is None:
+            self.inputs.children = []
+            self.debrief.value = debrief_html(talk)
+            self._record()
+        elif node.free_text:
+            self.prompt.value = (
+                f"<b>Deine Antwort (freier Text):</b> {html.escape(node.free_text.prompt)}"
+            )
+            self.text.placeholder = f"Deine Antwort an {s.customer} …"
+            self.inputs.children = [self.prompt, self.text]
+            self.debrief.value = ""
+        else:
+            self.prompt.value = "<b>Was antwortest du?</b>"
+            self.options.options = [
+                (f"{n}. {c.text}", n) for n, c in enumerate(node.choices, start=1)
+            ]
+            self.options.value = None
+            self.inputs.children = [self.prompt, self.options]
+            self.debrief.value = ""
+        done = node is None
+        self.path_label.value = (
+            "<b>Fertig!</b> Kopiere diese Zeile in die Antwortzelle unten "
+            "(Text markieren, Strg+C, in der Zelle Strg+V):" if done else
+            "Dein Pfad bisher (das Gespräch ist noch nicht zu Ende):"
+        )
+        self.path_box.value = path_code(self.variable, talk.path)
+
+    def _transcript(self) -> str:
+        s, e = self.scenario, html.escape
+        parts = []
+        for turn in self.talk.turns:
+            parts.append(_speech(s.customer, s.nodes[turn.node].line))
+            parts.append(_speech("Du", turn.text, mine=True))
+        ending = self.talk.ending
+        if self.talk.node:
+            parts.append(_speech(s.customer, self.talk.node.line))
+        elif ending:
+            if ending.line:
+                parts.append(_speech(s.customer, ending.line))
+            parts.append(f'<p class="kurs-ending"><b>Ende: {e(ending.title)}</b></p>')
+        return '<div class="kurs-transcript">' + "".join(parts) + "</div>"
+
+    def _record(self) -> None:
+        ending = self.talk.ending
+        if self.module and self.quiz_id and ending and ending.kind == "resolved":
+            from course.quiz import _record
+
+            note = _record(self.module, self.quiz_id)
+            if note:
+                self.message.value = _note(note)
+
+
+def _speech(who: str, text: str, mine: bool = False) -> str:
+    style = "margin:4px 0 4px 2em;color:#0b5394" if mine else "margin:4px 0"
+    return f'<p style="{style}"><b>{html.escape(who)}:</b> {html.escape(text)}</p>'
+
+
+def _note(text: str) -> str:
+    return f'<div class="kurs-line" style="color:#444">➜ {html.escape(text)}</div>'
+
+
+def show(scenario_id: str, variable: str = "pfad") -> DialogWidget:
+    """The simulator for a shipped scenario, e.g. ``show("vpn-wieder", "pfad_vpn")``."""
+    return DialogWidget(load_scenario(scenario_id), variable)
