@@ -29,6 +29,17 @@ from course.content import (
 
 PLEASE_CHOOSE = "– bitte wählen –"
 
+# ipywidgets gives every radio row a fixed height of one line: a longer answer would wrap
+# onto the row below and hide its button. Let the rows grow with their text instead.
+RADIO_CSS = (
+    "<style>.kurs-quiz .widget-radio-box label,.kurs-dialog .widget-radio-box label"
+    "{display:flex!important;align-items:flex-start;height:auto!important;"
+    "line-height:1.4!important;margin:3px 0}"
+    ".kurs-quiz .widget-radio-box input,.kurs-dialog .widget-radio-box input"
+    "{order:-1;float:none!important;flex:none;height:auto!important;margin-top:0.2em!important}"
+    "</style>"
+)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -126,7 +137,7 @@ class QuizWidget(widgets.VBox):
     quiz: Quiz
 
     def __init__(self, question: str, inputs: list[widgets.Widget]) -> None:
-        self.question = widgets.HTML(f"<b>{html.escape(question)}</b>")
+        self.question = widgets.HTML(f"{RADIO_CSS}<b>{html.escape(question)}</b>")
         self.check_button = widgets.Button(description="Prüfen", button_style="primary")
         self.solution_button = widgets.Button(description="Lösung zeigen", disabled=True)
         self.feedback = widgets.HTML(layout=widgets.Layout(margin="6px 0"))

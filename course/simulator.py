@@ -77,7 +77,7 @@ def _turn_row(number: int, turn: Turn, models: dict[str, str]) -> str:
     colour = "#1a7f37" if turn.applied else "#b3261e"
     cells = [
         f"{number}",
-        f"„{e(turn.text)}“" if isinstance(turn.step, str) else e(turn.text),
+        e(_quoted(turn.text)) if isinstance(turn.step, str) else e(turn.text),
         f'<b>{e(models[turn.model])}</b>: <span style="color:{colour}">{verdict}</span><br>'
         f"{e(turn.explanation)}",
         f"{turn.meter_before} → {turn.meter_after}",
@@ -117,8 +117,10 @@ class DialogWidget(widgets.VBox):
         self.scenario, self.variable = scenario, variable
         self.talk = Conversation(scenario)
         e = html.escape
+        from course.quiz import RADIO_CSS
+
         header = widgets.HTML(
-            f"<h4>{e(scenario.title)}</h4><p>{e(scenario.situation)}</p>"
+            f"{RADIO_CSS}<h4>{e(scenario.title)}</h4><p>{e(scenario.situation)}</p>"
             f"<p>Am Telefon: <b>{e(scenario.customer)}</b></p>"
         )
         self.meter = widgets.IntProgress(
@@ -194,7 +196,8 @@ class DialogWidget(widgets.VBox):
             "success" if talk.meter <= s.meter_max * 0.3
             else "warning" if talk.meter <= s.meter_max * 0.6 else "danger"
         )
-        self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {mood(talk.meter, s.meter_max)}"
+        state = "Gespräch beendet" if talk.ending else mood(talk.meter, s.meter_max)
+        self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {state}"
         self.transcript.value = self._transcript()
         self.message.value = ""
         self.back_button.disabled = not talk.turns
@@ -250,6 +253,12 @@ class DialogWidget(widgets.VBox):
             note = _record(self.module, self.quiz_id)
             if note:
                 self.message.value = _note(note)
+
+
+def _quoted(text: str) -> str:
+    """The learner's own text in German quotes, unless they typed quotes themselves."""
+    text = text.strip()
+    return text if text[:1] in "„\"'“»" else f"„{text}“"
 
 
 def _speech(who: str, text: str, mine: bool = False) -> str:

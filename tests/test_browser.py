@@ -6,6 +6,7 @@ Run All, answer its first choice or classification quiz wrong, read the hint, an
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import urllib.request
@@ -182,7 +183,8 @@ def _expect_dialog_state(widget, talk: Conversation) -> None:  # noqa: ANN001
     """What the learner sees after the turns of ``talk``: meter, mood, transcript length."""
     s = talk.scenario
     row = widget.locator(".widget-hbox").filter(has=widget.page.locator(".widget-hprogress"))
-    label = f"{talk.meter}/{s.meter_max} – {mood(talk.meter, s.meter_max)}"
+    state = "Gespräch beendet" if talk.ending else mood(talk.meter, s.meter_max)
+    label = f"{talk.meter}/{s.meter_max} – {state}"
     playwright.expect(row).to_have_text(re.compile(rf"^Eskalation:\s*{re.escape(label)}\s*$"))
     width = 100 * talk.meter / s.meter_max  # as the widget's JavaScript writes it
     width_css = f"{width:.0f}" if width == int(width) else repr(width)
@@ -200,11 +202,12 @@ def _play_step(widget, talk: Conversation, step: int | str) -> None:  # noqa: AN
     node = talk.node
     assert node is not None
     if isinstance(step, int):
-        radio = widget.get_by_role("radio", name=f"{step}. {node.choices[step - 1].text}",
-                                   exact=True)
+        name = f"{step}. {node.choices[step - 1].text}"
+        radio = widget.get_by_role("radio", name=name, exact=True)
         # Click the reply's text, as a learner does: a long reply wraps onto the options below
         # it, which then cover its round button (see test_dialog_long_replies_stay_readable).
-        widget.locator(".widget-radio-box label").filter(has=radio).click()
+        text = widget.page.get_by_role("radio", name=name, exact=True)
+        widget.locator(".widget-radio-box label").filter(has=text).click()
         playwright.expect(radio).to_be_checked()
         talk.choose(step)
     else:
@@ -224,6 +227,16 @@ def _watch_js_errors(page) -> list[str]:  # noqa: ANN001
 def _assert_no_error_shown(page, errors: list[str]) -> None:  # noqa: ANN001
     assert errors == [], f"JavaScript errors on the page: {errors}"
     assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").inner_text()
+
+
+def _shot_dialog(page, widget, name: str) -> None:  # noqa: ANN001
+    """The whole simulator in one picture: a viewport tall enough for the notebook to show it."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    height = widget.bounding_box()["height"]
+    page.set_viewport_size({"width": 1400, "height": int(height) + 400})
+    widget.scroll_into_view_if_needed()
+    widget.screenshot(path=str(ARTIFACTS / name))
+    page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def _solved(lab: Lab) -> dict[str, str]:
@@ -282,8 +295,9 @@ def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
     playwright.expect(widget.get_by_role("button", name="Antworten")).to_be_disabled()
     assert "vpn_wieder" in _solved(lab), "a resolved ending counts on the start page"
     _assert_no_error_shown(page, errors)
+    debrief.scroll_into_view_if_needed()
     _shot(page, "dialog-resolved.png")
-    widget.screenshot(path=str(ARTIFACTS / "dialog-resolved-widget.png"))
+    _shot_dialog(page, widget, "dialog-resolved-widget.png")
 
 
 def _escalating_walk(s: Scenario) -> tuple[list[int | str], int]:
@@ -332,5 +346,36 @@ def test_dialog_escalates_and_escapes_html(page, lab: Lab) -> None:  # noqa: ANN
     assert box.input_value() == f"pfad_vip = {path!r}"
     assert "vip_crm" not in _solved(lab), "hanging up does not count as solved"
     _assert_no_error_shown(page, errors)
+    debrief.scroll_into_view_if_needed()
     _shot(page, "dialog-escalated.png")
-    widget.screenshot(path=str(ARTIFACTS / "dialog-escalated-widget.png"))
+    _shot_dialog(page, widget, "dialog-escalated-widget.png")
+
+    widget.get_by_role("button", name="Neu starten").click()
+    talk.restart()
+    _expect_dialog_state(widget, talk)
+    playwright.expect(debrief).to_have_count(0)
+    playwright.expect(widget.locator("textarea").last).to_have_value("pfad_vip = []")
+    playwright.expect(widget.get_by_role("button", name="Antworten")).to_be_enabled()
+    _assert_no_error_shown(page, errors)
+
+
+def test_dialog_long_replies_stay_readable(page, lab: Lab) -> None:  # noqa: ANN001
+    """Every reply of the first turn fits in its own row, its round button beside it."""
+    widget = _open_dialog(page, lab, "vpn_wieder")
+    labels = widget.locator(".widget-radio-box label")
+    playwright.expect(labels).to_have_count(len(load_scenario("vpn-wieder").nodes["anruf"].choices))
+    rows = labels.evaluate_all("""labels => labels.map(label => {
+        const box = label.getBoundingClientRect();
+        const radio = label.querySelector('input').getBoundingClientRect();
+        return {text: label.innerText.slice(0, 30), top: box.top, bottom: box.bottom,
+                overflow: label.scrollHeight - label.clientHeight,
+                radioInside: radio.top >= box.top - 1 && radio.bottom <= box.bottom + 1,
+                radioFirstLine: radio.top <= box.top + 12};
+    })""")
+    _shot_dialog(page, widget.locator(".widget-radio-box"), "dialog-long-replies.png")
+    for row in rows:
+        assert row["overflow"] <= 1, f"reply {row['text']!r} does not fit in its row"
+        assert row["radioInside"], f"the button of reply {row['text']!r} is outside its row"
+        assert row["radioFirstLine"], f"the button of reply {row['text']!r} is not beside it"
+    for above, below in itertools.pairwise(rows):
+        assert above["bottom"] <= below["top"] + 1, f"{above['text']!r} overlaps the next one"

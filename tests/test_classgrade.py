@@ -195,3 +195,10 @@ def test_report_counts_the_class_choices_in_the_role_plays(tmp_path: Path) -> No
     assert stats["unklare-anfrage"].learners == 2, "cem's empty path is no path"
     html = (root / f"klassenbericht-{m10}.html").read_text(encoding="utf-8")
     assert "Rollenspiele: Entscheidungen der Klasse" in html and "Häufigster Fehler" in html
+    for learner in paths:
+        feedback = (root / "feedback" / learner / m10 / f"{m10}.html").read_text("utf-8")
+        assert "BEGIN HIDDEN TESTS" not in feedback and "grade_dialog(" not in feedback
+        assert "grade_mixed(" not in feedback and "Bewertungshinweis" not in feedback
+        assert "Versteckte Tests – der Code bleibt verborgen" in feedback
+    ben = (root / "feedback" / "ben" / m10 / f"{m10}.html").read_text("utf-8")
+    assert "Punktwert -1 von 8: 0 von 4 Punkten." in ben, "ben reads why his path earned 0"
