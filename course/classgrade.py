@@ -23,6 +23,12 @@ from pathlib import Path
 
 from course import sandbox
 
+# nbgrader imports jupyter_server, whose event schemas make jsonschema build ~40 parsers
+# from rfc3987_syntax (1.5 s per process) only to check "iri" formats that grading never
+# uses. Each of our processes imports nbgrader once; without those parsers it starts in
+# half the time.
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
 REASON = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception)\w*: .+)$", re.M)
 
 
@@ -69,9 +75,14 @@ def load_api(root: Path):  # noqa: ANN201
 
 def work(root: Path, items: list[str], force: bool) -> None:
     """One worker: autograde and feedback per "assignment/learner" in one process, so
-    nbgrader is imported once per worker, not once per learner or assignment."""
+    nbgrader is imported once per worker, not once per learner or assignment.
+
+    Feedback is written per assignment for all of this worker's learners at once (one
+    exporter, its templates loaded once), right after the last of them is autograded.
+    """
     api = load_api(root)
-    for item in items:
+    pending: list[str] = []  # learners of the current assignment that need feedback
+    for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
         done = (root / "autograded" / student / assignment).is_dir()
         again = force or resubmitted(root, assignment, student)
@@ -81,13 +92,35 @@ def work(root: Path, items: list[str], force: bool) -> None:
             reason = reasons[-1].strip()[:200] if reasons else "siehe grade.log"
             print(f"FAIL\t{item}\t{reason}", flush=True)
             _append_log(root, item, result)
-            continue
-        skipped = done and not again
-        if not (skipped and (root / "feedback" / student / assignment).is_dir()):
-            feedback = api.generate_feedback(assignment, student, force=True)
-            if not feedback["success"]:
-                _append_log(root, item, feedback)
-        print(f"{'SKIP' if skipped else 'OK'}\t{item}\t", flush=True)
+        else:
+            skipped = done and not again
+            if not (skipped and (root / "feedback" / student / assignment).is_dir()):
+                pending.append(student)
+            print(f"{'SKIP' if skipped else 'OK'}\t{item}\t", flush=True)
+        following = items[n + 1].partition("/")[0] if n + 1 < len(items) else None
+        if pending and following != assignment:
+            feedback(api, root, assignment, pending)
+            pending = []
+
+
+def feedback(api, root: Path, assignment: str, students: list[str]) -> None:  # noqa: ANN001
+    """nbgrader's generate_feedback for several learners of one assignment in one run."""
+    from nbgrader.converters import GenerateFeedback
+    from nbgrader.utils import capture_log, temp_attrs
+    from traitlets.config import Config
+
+    graded = {p.parent.name for p in (root / "autograded").glob(f"*/{assignment}")}
+    others = ",".join(sorted(graded - set(students)))
+    config = Config()
+    config.HTMLExporter.template_name = "feedback"  # as NbGraderAPI.generate_feedback does
+    with temp_attrs(api.coursedir, assignment_id=assignment, student_id="*",
+                    student_id_exclude=others):
+        app = GenerateFeedback(coursedir=api.coursedir, parent=api)
+        app.update_config(config)
+        app.force = True
+        result = capture_log(app)
+    if not result["success"]:
+        _append_log(root, f"{assignment} (Rückmeldungen)", result)
 
 
 def resubmitted(root: Path, assignment: str, student: str) -> bool:
@@ -203,12 +236,26 @@ def summary(outcome: Outcome) -> list[str]:
     return lines
 
 
+def reports(root: Path, outcomes: dict[str, Outcome], jobs: int) -> list[Path]:
+    """One class report per assignment; several are written in parallel processes."""
+    from course.report import write_report
+
+    if len(outcomes) == 1 or jobs < 2:
+        return [write_report(root, a, o.failed) for a, o in outcomes.items()]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(write_report, root, a, o.failed) for a, o in outcomes.items()]
+        return [f.result() for f in futures]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Eine Klasse bewerten (nbgrader)")
     parser.add_argument("assignments", nargs="*", metavar="assignment")
     parser.add_argument("--all", action="store_true", help="alle Module aus source/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=max(1, min(2, os.cpu_count() or 1)))
+    parser.add_argument("--jobs", type=int, default=min(8, (os.cpu_count() or 1) + 1),
+                        help="parallele Prozesse (Standard: Kerne + 1, höchstens 8)")
     parser.add_argument("--force", action="store_true", help="auch schon Bewertetes neu bewerten")
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
@@ -240,11 +287,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("4/5 Noten exportieren (grades.csv) …")
     export(root)
     print("5/5 Klassenbericht schreiben …")
-    from course.report import write_report
-
     for assignment, outcome in outcomes.items():
         gradebook_facts(root, assignment, outcome)
-        report = write_report(root, assignment, outcome.failed)
+    for report in reports(root, outcomes, args.jobs):
         print(f"Klassenbericht: {report}")
     for assignment, outcome in outcomes.items():
         prefix = f"{assignment}: " if len(outcomes) > 1 else ""

@@ -379,3 +379,35 @@ def test_dialog_long_replies_stay_readable(page, lab: Lab) -> None:  # noqa: ANN
         assert row["radioFirstLine"], f"the button of reply {row['text']!r} is not beside it"
     for above, below in itertools.pairwise(rows):
         assert above["bottom"] <= below["top"] + 1, f"{above['text']!r} overlaps the next one"
+
+
+def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
+    """Can a learner play a turn, step back and restart with the keyboard alone?"""
+    s = load_scenario("vip-crm")
+    widget = _open_dialog(page, lab, "vip_crm")
+    talk = Conversation(s)
+    radios = widget.get_by_role("radio")
+    radios.first.focus()
+    page.keyboard.press("Space")  # select reply 1
+    playwright.expect(radios.first).to_be_checked()
+    page.keyboard.press("Tab")  # each reply is its own tab stop in ipywidgets
+    page.keyboard.press("Space")  # select reply 2
+    playwright.expect(radios.nth(1)).to_be_checked()
+    answer = widget.get_by_role("button", name="Antworten")
+    for _ in range(len(s.nodes[s.start].choices) + 3):  # Tab from the radios to the button
+        if answer.evaluate("b => b === document.activeElement"):
+            break
+        page.keyboard.press("Tab")
+    assert answer.evaluate("b => b === document.activeElement"), "Tab never reached Antworten"
+    page.keyboard.press("Enter")
+    talk.choose(2)
+    _expect_dialog_state(widget, talk)
+    back = widget.get_by_role("button", name="Schritt zurück")
+    back.focus()
+    page.keyboard.press("Enter")
+    talk.back()
+    _expect_dialog_state(widget, talk)
+    restart = widget.get_by_role("button", name="Neu starten")
+    restart.focus()
+    page.keyboard.press("Space")
+    _expect_dialog_state(widget, Conversation(s))
