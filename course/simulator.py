@@ -22,6 +22,16 @@ from course.dialog import (
     load_scenario,
 )
 
+# ipywidgets has no clipboard; a plain button copies the path line in the browser (select the
+# text area, then execCommand, which also works where navigator.clipboard is missing: http).
+COPY_BUTTON = (
+    '<button type="button" class="kurs-copy jupyter-button" onclick="(function(b){'
+    "const t=b.closest('.kurs-dialog').querySelector('.kurs-path textarea');"
+    "t.focus();t.select();let ok=false;try{ok=document.execCommand('copy')}catch(e){}"
+    "if(!ok&&navigator.clipboard){navigator.clipboard.writeText(t.value);ok=true}"
+    "b.textContent=ok?'Kopiert ✓ – jetzt in die Antwortzelle einfügen (Strg+V)':"
+    "'Markiert – kopiere mit Strg+C';})(this)\">Pfad kopieren</button>"
+)
 MOODS = ((2, "ruhig"), (5, "angespannt"), (8, "verärgert"), (10, "kurz vorm Auflegen"))
 
 
@@ -143,6 +153,8 @@ class DialogWidget(widgets.VBox):
         self.debrief = widgets.HTML()
         self.path_label = widgets.HTML()
         self.path_box = widgets.Textarea(layout=widgets.Layout(width="100%", height="4em"))
+        self.path_box.add_class("kurs-path")
+        self.copy_button = widgets.HTML(COPY_BUTTON)
         self.inputs = widgets.VBox()
         self.say_button.on_click(lambda _: self.say())
         self.back_button.on_click(lambda _: self.back())
@@ -150,7 +162,7 @@ class DialogWidget(widgets.VBox):
         super().__init__([
             header, widgets.HBox([self.meter, self.mood]), self.transcript, self.inputs,
             widgets.HBox([self.say_button, self.back_button, self.restart_button]),
-            self.message, self.debrief, self.path_label, self.path_box,
+            self.message, self.debrief, self.path_label, self.path_box, self.copy_button,
         ])
         self.add_class("kurs-dialog")
         self._render()
@@ -224,8 +236,8 @@ class DialogWidget(widgets.VBox):
             self.debrief.value = ""
         done = node is None
         self.path_label.value = (
-            "<b>Fertig!</b> Kopiere diese Zeile in die Antwortzelle unten "
-            "(Text markieren, Strg+C, in der Zelle Strg+V):" if done else
+            "<b>Fertig!</b> Kopiere diese Zeile in die Antwortzelle unten („Pfad kopieren“ "
+            "oder Text markieren und Strg+C, in der Zelle Strg+V):" if done else
             "Dein Pfad bisher (das Gespräch ist noch nicht zu Ende):"
         )
         self.path_box.value = path_code(self.variable, talk.path)

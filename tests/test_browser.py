@@ -292,6 +292,12 @@ def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
     box = widget.locator("textarea").last
     playwright.expect(box).to_have_value(re.compile(r"^pfad_vpn = \["))
     assert box.input_value() == f"pfad_vpn = {path!r}"
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    copy = widget.locator("button.kurs-copy")
+    playwright.expect(copy).to_have_text("Pfad kopieren")
+    copy.click()
+    playwright.expect(copy).to_have_text(re.compile(r"^Kopiert ✓"))
+    assert page.evaluate("navigator.clipboard.readText()") == f"pfad_vpn = {path!r}"
     playwright.expect(widget.get_by_role("button", name="Antworten")).to_be_disabled()
     assert "vpn_wieder" in _solved(lab), "a resolved ending counts on the start page"
     _assert_no_error_shown(page, errors)
