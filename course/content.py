@@ -22,6 +22,7 @@ import yaml
 CONTENT_DIR = Path(__file__).parent / "content"
 QUIZ_DIR = CONTENT_DIR / "quizzes"
 LABELS_FILE = CONTENT_DIR / "labels.yaml"
+DIALOG_DIR = CONTENT_DIR / "dialogs"  # role-play scenarios, see course.dialog
 
 
 # libyaml's loader is several times faster; every graded notebook loads these files.
@@ -271,7 +272,7 @@ def _rewrite(r: _Reader, quiz_id: str) -> Rewrite:
 
 def _dialog(r: _Reader, quiz_id: str) -> DialogQuiz:
     scenario, variable = r.text("scenario"), r.text("variable", "pfad")
-    if not (CONTENT_DIR / "dialogs" / f"{scenario}.yaml").exists():
+    if not (DIALOG_DIR / f"{scenario}.yaml").exists():
         r.fail(f"no scenario file course/content/dialogs/{scenario}.yaml")
     if not variable.isidentifier():
         r.fail(f"'variable' must be a Python name, got {variable!r}")

@@ -19,9 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from course.content import CONTENT_DIR, ContentError, _read_yaml, _Reader
+from course.content import CONTENT_DIR, DIALOG_DIR, ContentError, _read_yaml, _Reader
 
-DIALOG_DIR = CONTENT_DIR / "dialogs"
 MODELS_FILE = CONTENT_DIR / "dialog_models.yaml"
 ENDING_KINDS = {
     "resolved": "gelöst",
@@ -487,7 +486,11 @@ def score_of(turns: Sequence[Turn], ending: Ending | None) -> int:
     scores less than the direct way."""
     applied = {t.node for t in turns if t.applied}
     broken = sum(not t.applied for t in turns)
-    return len(applied) - BROKEN_COST * broken + (ending.points if ending else 0)
+    return _score(len(applied), broken, ending.points if ending else 0)
+
+
+def _score(applied: int, broken: int, ending_points: int) -> int:
+    return applied - BROKEN_COST * broken + ending_points
 
 
 def replay(scenario: Scenario, path: Any) -> Conversation:
@@ -553,8 +556,7 @@ def walks(s: Scenario) -> Iterator[Walk]:
             count += 1
             if count > MAX_PATHS:
                 raise DialogError(f"{s.path}: more than {MAX_PATHS} paths; split the scenario")
-            score = len(applied) - BROKEN_COST * broken + s.endings[node_id].points
-            yield Walk(edges, node_id, score)
+            yield Walk(edges, node_id, _score(len(applied), broken, s.endings[node_id].points))
             return
         for n, (target, change, ok) in enumerate(s.nodes[node_id].edges()):
             nxt, after = s.step(meter, target, change)
@@ -586,8 +588,10 @@ def ending_stats(s: Scenario) -> dict[str, EndingStats]:
     }
 
 
-def best_score(s: Scenario) -> int:
-    return max(st.best for st in ending_stats(s).values() if st.best is not None)
+def best_score(s: Scenario, stats: dict[str, EndingStats] | None = None) -> int:
+    """The best score of any path (from ``stats`` when they are already at hand)."""
+    stats = ending_stats(s) if stats is None else stats
+    return max(st.best for st in stats.values() if st.best is not None)
 
 
 def example_path(s: Scenario, walk: Walk) -> list[int | str]:
@@ -654,14 +658,15 @@ def outline(s: Scenario) -> str:
         lines.append(f"(Eskalation {s.meter_max} ⇒ ENDE {s.hang_up})")
     lines.append("")
     lines.append("Enden (erreichbar; bester / schlechtester Punktwert eines Pfades):")
-    for ending_id, st in ending_stats(s).items():
+    stats = ending_stats(s)
+    for ending_id, st in stats.items():
         e = s.endings[ending_id]
         if st.reachable:
             lines.append(f"  {ending_id} [{e.kind}]: erreichbar; {st.best} / {st.worst}")
         else:
             lines.append(f"  {ending_id} [{e.kind}]: NICHT erreichbar")
     turns = [len(w.edges) for w in walks(s)]
-    lines.append(f"Bester Punktwert insgesamt: {best_score(s)}")
+    lines.append(f"Bester Punktwert insgesamt: {best_score(s, stats)}")
     lines.append(f"{len(turns)} Pfade, {min(turns)} bis {max(turns)} Züge lang")
     return "\n".join(lines)
 

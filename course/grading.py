@@ -94,18 +94,32 @@ def grade_labels(
     """Grade a dict that assigns each text a label; one line and partial credit per item."""
     labels = load_labels(scheme)
     picks = _read_labels(name, answer(name), list(expected), labels)
+    items = {text: (labels, right) for text, right in expected.items()}
+    return _score_items(items, picks, hints, points_per_item, "richtig zugeordnet",
+                        "gehört nicht zu")
+
+
+def _score_items(
+    items: Mapping[str, tuple[Mapping[str, Label], str]],
+    picks: Mapping[str, str | None],
+    hints: Mapping[str, str] | None,
+    points_per_item: float,
+    right_note: str,
+    wrong_verb: str,
+) -> float:
+    """One line and partial credit per item: text -> (its label scheme, the right label)."""
     hints = hints or {}
     score = 0.0
-    for text, right in expected.items():
+    for text, (labels, right) in items.items():
         pick = picks[text]
         if pick == right:
             score += points_per_item
-            print(f"✓ „{text}“ – richtig zugeordnet.")
+            print(f"✓ „{text}“ – {right_note}.")
         elif pick is None:
             print(f"✗ „{text}“ – keine gültige Antwort. Erlaubt: {_labels_text(labels)}.")
         else:
             hint = hints.get(text, "Lies die Aussage noch einmal genau.")
-            print(f"✗ „{text}“ gehört nicht zu „{labels[pick].label}“ – {hint}")
+            print(f"✗ „{text}“ {wrong_verb} „{labels[pick].label}“ – {hint}")
     return score
 
 
@@ -137,19 +151,8 @@ def grade_mixed(name: str, expected: Mapping[str, tuple[str, str]],
     """Grade a dict of items from different modules: item -> (label scheme, right label)."""
     schemes = {k: scheme for k, (scheme, _) in expected.items()}
     picks = _mixed_picks(name, answer(name), schemes)
-    hints = hints or {}
-    score = 0.0
-    for text, (scheme, right) in expected.items():
-        labels, pick = load_labels(scheme), picks[text]
-        if pick == right:
-            score += points_per_item
-            print(f"✓ „{text}“ – richtig.")
-        elif pick is None:
-            print(f"✗ „{text}“ – keine gültige Antwort. Erlaubt: {_labels_text(labels)}.")
-        else:
-            hint = hints.get(text, "Lies die Aussage noch einmal genau.")
-            print(f"✗ „{text}“ ist nicht „{labels[pick].label}“ – {hint}")
-    return score
+    items = {text: (load_labels(scheme), right) for text, (scheme, right) in expected.items()}
+    return _score_items(items, picks, hints, points_per_item, "richtig", "ist nicht")
 
 
 def grade_order(

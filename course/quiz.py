@@ -378,7 +378,8 @@ def _record(module: str, quiz_id: str) -> str | None:
 
 def make(quiz: Quiz) -> QuizWidget | widgets.VBox:
     if isinstance(quiz, DialogQuiz):
-        from course.simulator import DialogWidget, load_scenario
+        from course.dialog import load_scenario
+        from course.simulator import DialogWidget
 
         widget = DialogWidget(load_scenario(quiz.scenario), quiz.variable)
         widget.quiz_id = quiz.id

@@ -19,7 +19,6 @@ from course.dialog import (
     Scenario,
     Turn,
     best_score,
-    load_scenario,
 )
 
 # ipywidgets has no clipboard; a plain button copies the path line in the browser (select the
@@ -280,8 +279,3 @@ def _speech(who: str, text: str, mine: bool = False) -> str:
 
 def _note(text: str) -> str:
     return f'<div class="kurs-line" style="color:#444">➜ {html.escape(text)}</div>'
-
-
-def show(scenario_id: str, variable: str = "pfad") -> DialogWidget:
-    """The simulator for a shipped scenario, e.g. ``show("vpn-wieder", "pfad_vpn")``."""
-    return DialogWidget(load_scenario(scenario_id), variable)

@@ -112,16 +112,22 @@ def _answer_classification(widget, quiz: Classification, right: bool) -> None:  
         selects.nth(n).select_option(label=quiz.categories[pick])
 
 
+def _open_widget(page, lab: Lab, module: str, css: str, text: str):  # noqa: ANN001, ANN202
+    """Open a module, Run All, and return the first widget ``css`` that shows ``text``."""
+    page.goto(lab.open(f"{module}/{module}.ipynb"))
+    wait_for_kernel(page)
+    run_all(page)
+    widget = page.locator(css, has_text=text).first
+    widget.wait_for(timeout=60_000)
+    widget.scroll_into_view_if_needed()
+    return widget
+
+
 @pytest.mark.parametrize("module", MODULES)
 def test_quiz_wrong_then_right(page, lab: Lab, module: str) -> None:  # noqa: ANN001
     """Run All, answer a quiz wrong and see the explanation, answer right and see the ✓."""
     quiz = first_practice_quiz(module)
-    page.goto(lab.open(f"{module}/{module}.ipynb"))
-    wait_for_kernel(page)
-    run_all(page)
-    widget = page.locator(".kurs-quiz", has_text=quiz.question[:40]).first
-    widget.wait_for(timeout=60_000)
-    widget.scroll_into_view_if_needed()
+    widget = _open_widget(page, lab, module, ".kurs-quiz", quiz.question[:40])
     answer = _answer_single if isinstance(quiz, SingleChoice) else _answer_classification
     answer(widget, quiz, right=False)
     widget.locator("button", has_text="Prüfen").click()
@@ -140,13 +146,8 @@ def test_quiz_wrong_then_right(page, lab: Lab, module: str) -> None:  # noqa: AN
 
 def test_rewrite_feedback_per_criterion(page, lab: Lab) -> None:  # noqa: ANN001
     """Type a rude rewrite and see what is missing; type a good one and see it pass."""
-    module = "05_deeskalation"
-    page.goto(lab.open(f"{module}/{module}.ipynb"))
-    wait_for_kernel(page)
-    run_all(page)
-    widget = page.locator(".kurs-quiz", has_text="Formuliere „Beruhigen Sie sich mal.“").first
-    widget.wait_for(timeout=60_000)
-    widget.scroll_into_view_if_needed()
+    widget = _open_widget(page, lab, "05_deeskalation", ".kurs-quiz",
+                          "Formuliere „Beruhigen Sie sich mal.“")
     box = widget.locator("textarea")
     box.fill("<b>Jetzt</b> beruhigen Sie sich mal!!!")
     widget.locator("button", has_text="Prüfen").click()
@@ -170,13 +171,7 @@ DIALOG_MODULE = "10_abschluss"
 def _open_dialog(page, lab: Lab, quiz_id: str):  # noqa: ANN001, ANN202
     """Run All on module 10 and return its simulator widget for ``quiz_id``."""
     quiz = load_quizzes(DIALOG_MODULE)[quiz_id]
-    page.goto(lab.open(f"{DIALOG_MODULE}/{DIALOG_MODULE}.ipynb"))
-    wait_for_kernel(page)
-    run_all(page)
-    widget = page.locator(".kurs-dialog", has_text=quiz.question[:40]).first
-    widget.wait_for(timeout=60_000)
-    widget.scroll_into_view_if_needed()
-    return widget
+    return _open_widget(page, lab, DIALOG_MODULE, ".kurs-dialog", quiz.question[:40])
 
 
 def _expect_dialog_state(widget, talk: Conversation) -> None:  # noqa: ANN001
