@@ -1,21 +1,40 @@
-"""nbgrader configuration of the course (the course root is this file's folder)."""
+"""nbgrader configuration of the course (the course root is this file's folder).
+
+Everything that makes grading trustworthy (sandbox kernel, scoring outside the learner's
+kernel, hidden tests kept out of feedback) is set by ``course.nbgrader_ext.configure``.
+If that cannot run, autograding is switched off here: no sandbox, no grading.
+"""
 
 import os
-
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
-
-from course import sandbox
-from course.nbgrader_ext import HideTestsInFeedback
+import sys
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "kundenkommunikation"
 c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
 
-# Learners' code runs in a bubblewrap sandbox: no gradebook, no other submissions, no
-# network, limited processes and memory. This holds for formgrader's buttons as well.
-sandbox.configure(c, c.CourseDirectory.root)
+try:
+    from course.nbgrader_ext import configure
+
+    configure(c, c.CourseDirectory.root)
+except SystemExit:
+    raise
+except Exception as err:  # fail closed: traitlets would log this and grade without sandbox
+    from nbgrader.preprocessors import NbGraderPreprocessor
+
+    REASON = (f"Das Kurspaket `course` fehlt oder ist defekt ({type(err).__name__}: {err}) – "
+              "ohne Sandbox und vertrauenswürdige Bewertung wird nicht bewertet. "
+              "The course package cannot be loaded; grading refused.")
+
+    class RefuseGrading(NbGraderPreprocessor):
+        def preprocess(self, nb, resources):
+            raise RuntimeError(REASON)
+
+    c.Autograde.sanitize_preprocessors = [RefuseGrading]
+    c.Autograde.autograde_preprocessors = [RefuseGrading]
+    c.GenerateFeedback.preprocessors = [RefuseGrading]
+    if "autograde" in sys.argv:
+        raise SystemExit(f"!!! ABBRUCH: {REASON}") from None
 
 # German stubs in the student version. The code stub does not raise, so "Run All"
 # in an unanswered notebook still reaches every practice quiz.
@@ -30,6 +49,3 @@ c.Execute.error_on_timeout = {
     "evalue": "Die Zelle lief länger als 20 Sekunden und wurde abgebrochen.",
     "traceback": ["Zeitüberschreitung: Die Zelle lief länger als 20 Sekunden."],
 }
-
-# Feedback never shows hidden tests (this also holds for formgrader's button).
-c.GenerateFeedback.preprocessors = [GetGrades, HideTestsInFeedback, CSSHTMLHeaderPreprocessor]

@@ -29,6 +29,7 @@ from course import sandbox
 # half the time.
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
+READY = "READY"  # a worker's first line: its nbgrader config is the trusted one
 REASON = re.compile(r"^\s*(?:[\w.]+\.)?(\w*(?:Error|Exception)\w*: .+)$", re.M)
 
 
@@ -68,9 +69,26 @@ def load_api(root: Path):  # noqa: ANN201
     from nbgrader.apps.api import NbGraderAPI
     from traitlets.config.loader import PyFileConfigLoader
 
+    from course.nbgrader_ext import trusted
+
     config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if not trusted(config):
+        raise SystemExit("!!! ABBRUCH: no sandbox / trusted scorer in nbgrader_config.py")
     config.CourseDirectory.root = str(root)
     return NbGraderAPI(config=config)
+
+
+def trusted_config(root: Path) -> bool:
+    """Does the course's nbgrader_config.py load and grade with sandbox and trusted scorer?"""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from course.nbgrader_ext import trusted
+
+    try:
+        config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    except Exception:  # noqa: BLE001 - any broken config means: do not grade
+        return False
+    return trusted(config)
 
 
 def work(root: Path, items: list[str], force: bool) -> None:
@@ -81,6 +99,7 @@ def work(root: Path, items: list[str], force: bool) -> None:
     exporter, its templates loaded once), right after the last of them is autograded.
     """
     api = load_api(root)
+    print(READY, flush=True)
     pending: list[str] = []  # learners of the current assignment that need feedback
     for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
@@ -137,13 +156,31 @@ def _append_log(root: Path, student: str, result: dict) -> None:
         log.write(f"== {student}\n{result.get('log', '')}\n{result.get('error', '')}\n")
 
 
-def _follow(proc: subprocess.Popen[str], outcomes: dict[str, Outcome], total: int,
+class Refused(RuntimeError):
+    """A worker could not start grading (no trusted config, course not importable)."""
+
+
+@dataclass
+class Worker:
+    proc: subprocess.Popen[str]
+    items: list[str]
+    ready: bool = False
+    reported: set[str] = field(default_factory=set)
+    tail: list[str] = field(default_factory=list)  # its last other lines: why it stopped
+
+
+def _follow(worker: Worker, outcomes: dict[str, Outcome], total: int,
             lock: threading.Lock) -> None:
-    for line in proc.stdout or []:
+    for line in worker.proc.stdout or []:
         status, _, rest = line.rstrip("\n").partition("\t")
         item, _, reason = rest.partition("\t")
-        if status not in {"OK", "SKIP", "FAIL"}:
+        if status == READY:
+            worker.ready = True
             continue
+        if status not in {"OK", "SKIP", "FAIL"} or item not in worker.items:
+            worker.tail = [*worker.tail, line.strip()][-3:]
+            continue
+        worker.reported.add(item)
         assignment, _, student = item.partition("/")
         name = student if len(outcomes) == 1 else item
         outcome = outcomes[assignment]
@@ -159,25 +196,34 @@ def _follow(proc: subprocess.Popen[str], outcomes: dict[str, Outcome], total: in
                 text = f"✗ {name}: {reason}"
             done = sum(len(o.graded) + len(o.skipped) + len(o.failed) for o in outcomes.values())
             print(f"  [{done}/{total}] {text}", flush=True)
-    proc.wait()
+    worker.proc.wait()
 
 
 def autograde(root: Path, assignments: Sequence[str], jobs: int,
               force: bool) -> dict[str, Outcome]:
     """Autograde and give feedback for every submission of the assignments, shared out
-    over ``jobs`` parallel workers."""
+    over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start."""
     items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
     outcomes = {a: Outcome() for a in assignments}
     lock = threading.Lock()
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
-    procs = [_worker(root, group, force) for group in split(items, jobs)]
-    threads = [threading.Thread(target=_follow, args=(p, outcomes, len(items), lock))
-               for p in procs]
+    workers = [Worker(_worker(root, group, force), group) for group in split(items, jobs)]
+    threads = [threading.Thread(target=_follow, args=(w, outcomes, len(items), lock))
+               for w in workers]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    refused = [w for w in workers if not w.ready]
+    if refused:
+        raise Refused(" / ".join(refused[0].tail) or "Bewertungsprozess nicht gestartet")
+    for worker in workers:
+        for item in worker.items:
+            if item not in worker.reported:
+                assignment, _, student = item.partition("/")
+                why = worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"
+                outcomes[assignment].failed[student] = why[:200]
     for outcome in outcomes.values():
         outcome.seconds = time.perf_counter() - start
     return outcomes
@@ -272,6 +318,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"!!! ABBRUCH: {root} ist kein Kursordner (ohne nbgrader_config.py)",
               file=sys.stderr)
         return 2
+    if not trusted_config(root):
+        print("!!! ABBRUCH: nbgrader_config.py wählt nicht die Sandbox und die "
+              "vertrauenswürdige Bewertung (course.nbgrader_ext.configure) – es wird nicht "
+              "bewertet. / grading refused: the course config is not the trusted one.",
+              file=sys.stderr)
+        return 2
     assignments = args.assignments or []
     if args.all:
         assignments = sorted(p.name for p in (root / "source").iterdir() if p.is_dir())
@@ -282,7 +334,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for assignment in assignments:
             _run(root, "collect", assignment, "--update")
     print(f"2/5 + 3/5 Automatisch bewerten und Rückmeldungen erzeugen ({args.jobs} Prozesse) …")
-    outcomes = autograde(root, assignments, args.jobs, args.force)
+    try:
+        outcomes = autograde(root, assignments, args.jobs, args.force)
+    except Refused as err:
+        print(f"!!! ABBRUCH: Es wird nicht bewertet / grading refused: {err}", file=sys.stderr)
+        return 2
     print(f"    fertig in {next(iter(outcomes.values())).seconds:.1f} s")
     print("4/5 Noten exportieren (grades.csv) …")
     export(root)

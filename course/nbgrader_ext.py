@@ -1,21 +1,50 @@
-"""nbgrader plug-ins of the course (loaded from ``nbgrader_config.py``).
+"""nbgrader plug-ins of the course and the configuration that wires them in.
 
-``HideTestsInFeedback`` runs when feedback is generated, by command or in formgrader:
-the learner's feedback shows points and the messages of the test cells, but not the
-hidden test code, neither in the cell source nor in a traceback that quotes it.
+``configure`` is called from ``nbgrader_config.py`` and so holds for every path nbgrader
+takes: the command line, formgrader's buttons and ``./grade``.
+
+- Learners' code runs in the bubblewrap sandbox kernel (``course.sandbox``).
+- Test cells are scored in the grader's process (``course.trusted``), never in the
+  learner's kernel; without sandbox or scorer, autograding refuses to run (fail closed).
+- ``HideTestsInFeedback`` runs when feedback is generated: the learner's feedback shows
+  points and the messages of the test cells, but not the hidden test code, neither in the
+  cell source nor in a traceback that quotes it.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from pathlib import Path
 
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbformat import NotebookNode
 from nbgrader import utils
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
+    Execute,
+    GetGrades,
+    IgnorePattern,
+    LimitOutput,
+    NbGraderPreprocessor,
+    OverwriteCells,
+    OverwriteKernelspec,
+)
+
+from course import sandbox
+from course.trusted import RefuseGrading, SealTests, TrustedSaveAutoGrades, TrustedScore
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 PLACEHOLDER = "# (Versteckte Tests – der Code bleibt verborgen, die Meldungen siehst du unten.)\n"
+
+SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, SealTests,
+            CheckCellMetadata]
+AUTOGRADE = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, TrustedScore,
+             TrustedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
 
 
 def strip_hidden(source: str) -> str:
@@ -37,3 +66,38 @@ class HideTestsInFeedback(NbGraderPreprocessor):
                     message = f"{output.get('ename', 'Fehler')}: {output.get('evalue', '')}"
                     output["traceback"] = [ANSI.sub("", message)]
         return cell, resources
+
+
+def autograde_cli() -> bool:
+    """Is this process ``nbgrader autograde`` on the command line?"""
+    return Path(sys.argv[0]).name in {"nbgrader", "__main__.py"} and "autograde" in sys.argv
+
+
+def refuse(c: object, reason: str) -> None:
+    """No autograding in this process: the command stops, formgrader's button fails."""
+    c.Autograde.sanitize_preprocessors = [RefuseGrading]
+    c.Autograde.autograde_preprocessors = [RefuseGrading]
+    c.RefuseGrading.reason = reason
+    if autograde_cli():
+        raise SystemExit(f"!!! ABBRUCH: {reason}")
+
+
+def trusted(config: object) -> bool:
+    """Does a loaded nbgrader config grade with the sandbox and the trusted scorer?"""
+    autograde = config.get("Autograde", {})
+    return (config.get("Execute", {}).get("kernel_name") == sandbox.KERNEL_NAME
+            and TrustedScore in autograde.get("autograde_preprocessors", [])
+            and SealTests in autograde.get("sanitize_preprocessors", []))
+
+
+def configure(c: object, course_root: str) -> None:
+    """Sandbox kernel, trusted scoring and hidden tests in feedback, for every nbgrader path."""
+    sandbox.configure(c, course_root)
+    c.Autograde.sanitize_preprocessors = SANITIZE
+    c.Autograde.autograde_preprocessors = AUTOGRADE
+    c.GenerateFeedback.preprocessors = [GetGrades, HideTestsInFeedback,
+                                        CSSHTMLHeaderPreprocessor]
+    try:
+        sandbox.check()
+    except sandbox.SandboxUnavailable as err:
+        refuse(c, str(err))

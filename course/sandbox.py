@@ -17,6 +17,7 @@ so nbgrader's interrupt after a timeout travels over the control channel instead
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import resource
@@ -49,12 +50,18 @@ def check() -> str:
     return bwrap
 
 
+_IPC_DIR: Path | None = None
+
+
 def ipc_dir() -> Path:
-    """A per-instructor directory for the kernels' ipc sockets (not listable by others)."""
-    path = Path(tempfile.gettempdir()) / f"kurs-sandbox-{os.getuid()}"
-    path.mkdir(mode=0o1733, exist_ok=True)
-    os.chmod(path, 0o1733)  # sticky and not listable: a sandbox uid may create sockets only
-    return path
+    """This process's own directory for the kernels' ipc sockets: freshly created, so no
+    other account can have prepared it; writable (not listable) for the sandbox uids."""
+    global _IPC_DIR
+    if _IPC_DIR is None or not _IPC_DIR.is_dir():
+        _IPC_DIR = Path(tempfile.mkdtemp(prefix=f"kurs-sandbox-{os.getuid()}-"))
+        os.chmod(_IPC_DIR, 0o1733)  # sticky, not listable: a sandbox uid may create sockets
+        atexit.register(shutil.rmtree, _IPC_DIR, ignore_errors=True)
+    return _IPC_DIR
 
 
 def configure(c: object, course_root: str) -> None:
@@ -78,15 +85,30 @@ def _readonly_paths() -> list[str]:
     return sorted(p for p in prefixes if Path(p).exists())
 
 
+def _checkouts(course_root: str | None) -> list[str]:
+    """The course root and the checkout this package comes from (solutions in source/,
+    tests/), wherever they lie; the package itself is bound back read-only."""
+    paths = [course_root] if course_root else []
+    if (REPO / "source").is_dir() or (REPO / "nbgrader_config.py").exists():
+        paths.append(str(REPO))
+    return paths
+
+
+def _outermost(paths: list[str]) -> list[str]:
+    """Paths to hide, without those that lie inside another one (hidden already)."""
+    unique = [Path(p) for p in dict.fromkeys(paths)]
+    return [str(p) for p in unique if not any(o != p and o in p.parents for o in unique)]
+
+
 def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> list[str]:
     home = os.environ.get("HOME", "/root")
-    hidden = [*HIDDEN_ALWAYS, home, *([course_root] if course_root else [])]
+    hidden = [*HIDDEN_ALWAYS, home, *_checkouts(course_root)]
     # As root, bwrap needs no user namespace; the kernel drops to a throw-away uid inside.
     users = [] if os.geteuid() == 0 else ["--unshare-user"]
     args = ["--die-with-parent", "--new-session", *users, "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in dict.fromkeys(hidden):
+    for path in _outermost(hidden):
         if Path(path).exists():
             args += ["--perms", "01777" if path == "/tmp" else "0755", "--tmpfs", path]
     ipc = connection_file.parent

@@ -21,6 +21,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from .conftest import REPO
 from .nbgrader_course import SWAPPED_B, solutions, submission
 from .workshop_machine import COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
 
@@ -178,6 +179,20 @@ def test_learners_cannot_see_each_others_work(cycle: Cycle) -> None:
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="accounts are only made as root")
+def test_a_learner_cannot_read_solutions_or_hidden_tests(cycle: Cycle) -> None:
+    """Can a learner account read source/ or the history of the course clone? (it must not;
+    the course package it needs stays readable)"""
+    machine = cycle.machine
+    if not machine.grader.unix:
+        pytest.skip("needs root: real Unix accounts")
+    learner = machine.learners[0]
+    notebook = REPO / "source" / M03 / f"{M03}.ipynb"
+    for secret in (notebook, REPO / ".git" / "HEAD", REPO / "tests" / "data" / "partial"):
+        proc = machine.run(learner, "cat", str(secret), check=False)
+        assert proc.returncode != 0 and "BEGIN" not in proc.stdout, secret
+    assert machine.run(learner, "cat", str(REPO / "course" / "grading.py")).stdout
+
+
 def test_teardown_leaves_no_accounts_behind() -> None:
     """After a run, are the run's accounts, groups and folders gone again?"""
     import grp
