@@ -91,7 +91,7 @@ def main() -> None:
                         times[arm].append(seconds)
                 same = points["baseline"] == points["this checkout"]
                 a, b = (statistics.median(times[arm]) for arm in arms)
-                note = "" if same else " (points differ!)"
+                note = "" if same else f" (points differ: {points})"
                 print(f"| {module} | {a:.2f} | {b:.2f} | {b / a:.2f}{note} |", flush=True)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=REPO,

@@ -60,8 +60,9 @@ def split(students: Sequence[str], jobs: int) -> list[list[str]]:
 def _worker(root: Path, items: list[str], force: bool) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "course.classgrade", "--worker", "--root", str(root),
            *(["--force"] if force else []), *items]
+    env = {**os.environ, sandbox.LOG_ENV: str(root / "grade-kernels.log")}
     return subprocess.Popen(cmd, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True, bufsize=1)
+                            text=True, bufsize=1, env=env)
 
 
 def load_api(root: Path):  # noqa: ANN201

@@ -25,7 +25,6 @@ from nbgrader.preprocessors import (
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
-    Execute,
     GetGrades,
     IgnorePattern,
     LimitOutput,
@@ -35,6 +34,8 @@ from nbgrader.preprocessors import (
 )
 
 from course import sandbox
+from course.inert import InertOutputs
+from course.limits import LimitedExecute
 from course.trusted import RefuseGrading, SealTests, TrustedSaveAutoGrades, TrustedScore
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
@@ -43,8 +44,9 @@ PLACEHOLDER = "# (Versteckte Tests – der Code bleibt verborgen, die Meldungen 
 
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, SealTests,
             CheckCellMetadata]
-AUTOGRADE = [Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput, TrustedScore,
-             TrustedSaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
+AUTOGRADE = [LimitedExecute, InertOutputs, IgnorePattern, ClearMetadataPreprocessor,
+             LimitOutput, TrustedScore, TrustedSaveAutoGrades, AssignLatePenalties,
+             CheckCellMetadata]
 
 
 def strip_hidden(source: str) -> str:
@@ -95,7 +97,7 @@ def configure(c: object, course_root: str) -> None:
     sandbox.configure(c, course_root)
     c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
-    c.GenerateFeedback.preprocessors = [GetGrades, HideTestsInFeedback,
+    c.GenerateFeedback.preprocessors = [GetGrades, InertOutputs, HideTestsInFeedback,
                                         CSSHTMLHeaderPreprocessor]
     try:
         sandbox.check()

@@ -33,6 +33,9 @@ ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
 MAX_MEMORY = 4 * 1024**3
 HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv/nbgrader", "/home")
+TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp (and /dev/shm): counted in the grader's RAM
+HIDE_BYTES = 1024**2  # the empty tmpfs that hide a path
+LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default: nowhere)
 
 
 class SandboxUnavailable(RuntimeError):
@@ -110,7 +113,10 @@ def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> lis
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for path in _outermost(hidden):
         if Path(path).exists():
-            args += ["--perms", "01777" if path == "/tmp" else "0755", "--tmpfs", path]
+            size = TMP_BYTES if path in ("/tmp", "/var/tmp") else HIDE_BYTES
+            args += ["--perms", "01777" if path == "/tmp" else "0755",
+                     "--size", str(size), "--tmpfs", path]
+    args += ["--perms", "01777", "--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]
     ipc = connection_file.parent
     # bwrap creates missing mount points in a tmpfs with mode 0700; the kernel's uid must
     # be able to walk down to what is bound back, so create the parents as 0755 first.
@@ -156,6 +162,16 @@ def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
     return [bwrap, *bwrap_args(private, cwd, os.environ.get(ROOT_ENV)), *kernel], uid
 
 
+def _redirect_output() -> None:
+    """The kernel's inherited stdout/stderr lead to a log, never into the grader's channel
+    (a learner could otherwise print forged status lines there)."""
+    target = os.environ.get(LOG_ENV) or os.devnull
+    fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 2 or args[0] != "-f":
@@ -166,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SandboxUnavailable, OSError) as err:
         print(f"Sandbox: {err}", file=sys.stderr)
         return 1
+    _redirect_output()
     if uid is None:
         own = len([p for p in Path("/proc").iterdir() if p.name.isdigit()])
         _limit(own + MAX_PROCESSES)

@@ -252,39 +252,52 @@ class Key:
 
     sources: dict[str, str]
     tests: dict[str, float]  # grade_id -> max points
-    answers: set[str]  # solution cells (also manually graded ones)
+    meta: dict[str, dict[str, Any]]  # grade_id -> its nbgrader metadata, rebuilt
 
     @classmethod
     def load(cls, resources: Mapping[str, Any]) -> Key:
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_notebook(info["notebook"], info["assignment"])
-            sources = {c.name: c.source for c in notebook.source_cells}
+            points = {c.name: float(c.max_score) for c in notebook.grade_cells}
+            tasks = {c.name: float(c.max_score) for c in notebook.task_cells}
             solutions = {c.name for c in notebook.solution_cells}
-            tests = {c.name: float(c.max_score) for c in notebook.grade_cells
-                     if c.name not in solutions and c.cell_type == "code"}
-        return cls(sources, tests, solutions)
+            sources, tests, meta = {}, {}, {}
+            for cell in notebook.source_cells:
+                sources[cell.name] = cell.source
+                meta[cell.name] = {
+                    "grade": cell.name in points, "grade_id": cell.name,
+                    "locked": bool(cell.locked), "schema_version": 3,
+                    "solution": cell.name in solutions, "task": cell.name in tasks,
+                    **({"points": points.get(cell.name, tasks.get(cell.name))}
+                       if cell.name in points or cell.name in tasks else {}),
+                    **({"checksum": cell.checksum} if cell.checksum else {}),
+                }
+                if cell.name in points and cell.name not in solutions \
+                        and cell.cell_type == "code":
+                    tests[cell.name] = points[cell.name]
+        return cls(sources, tests, meta)
 
 
 class SealTests(NbGraderPreprocessor):
-    """Before execution: test cells hand over answers only; unknown grade cells lose their
-    nbgrader role (the gradebook, not the submission, says which cell is a test)."""
+    """Before execution (after nbgrader's OverwriteCells): every nbgrader cell gets its
+    metadata back from the gradebook, cells it does not know (or copies nbgrader emptied)
+    become plain cells, and test cells only hand answers over. So a copied cell, a forged
+    test cell or an unknown schema version costs its author, not the run."""
 
     def preprocess(self, nb, resources):  # noqa: ANN001, ANN201
         key = Key.load(resources)
         for cell in nb.cells:
-            meta = cell.metadata.get("nbgrader")
-            if meta is None:
+            if "nbgrader" not in cell.metadata:
                 continue
-            grade_id = meta.get("grade_id")
-            if grade_id not in key.sources:
+            meta = cell.metadata["nbgrader"]
+            grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+            if grade_id not in key.meta:
                 del cell.metadata["nbgrader"]
-            elif grade_id in key.tests and cell.cell_type == "code":
-                meta.update(grade=True, solution=False, locked=True,
-                            points=key.tests[grade_id])
+                continue
+            cell.metadata["nbgrader"] = dict(key.meta[grade_id])
+            if grade_id in key.tests and cell.cell_type == "code":
                 cell.source = stub(grade_id, key.sources[grade_id])
-            elif is_test_cell(cell):  # a cell the learner turned into a test
-                meta["grade"] = False
         return nb, resources
 
 

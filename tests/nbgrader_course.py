@@ -117,3 +117,19 @@ def max_code_score(root: Path, module: str) -> float:
 
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
         return gb.find_assignment(module).max_code_score
+
+
+def formgrader_html(root: Path, student: str, module: str) -> str:
+    """The page formgrader shows for a submission (its exporter and template, as its
+    SubmissionHandler renders the autograded notebook)."""
+    from nbconvert.exporters import HTMLExporter
+    from nbgrader.server_extensions.formgrader import handlers
+
+    exporter = HTMLExporter(template_name="formgrade",
+                            extra_template_basedirs=[handlers.template_path])
+    resources = {"assignment_id": module, "notebook_id": module, "submission_id": "x",
+                 "index": 0, "total": 1, "base_url": "/", "student": student,
+                 "last_name": "", "first_name": "", "notebook_path": "x"}
+    path = root / "autograded" / student / module / f"{module}.ipynb"
+    html, _ = exporter.from_filename(str(path), resources=resources)
+    return html

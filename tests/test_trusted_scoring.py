@@ -21,6 +21,7 @@ import pytest
 
 from .conftest import REPO
 from .nbgrader_course import (
+    formgrader_html,
     isolated_env,
     make_course,
     max_code_score,
@@ -226,19 +227,11 @@ def test_attack_earns_only_the_honest_score(graded: Path, attack: str) -> None:
 
 
 def _artifacts(root: Path, student: str) -> dict[str, str]:
-    from nbconvert.exporters import HTMLExporter
-    from nbgrader.server_extensions.formgrader import handlers
-
     autograded = root / "autograded" / student / M / f"{M}.ipynb"
     feedback = root / "feedback" / student / M / f"{M}.html"
-    exporter = HTMLExporter(template_name="formgrade",
-                            extra_template_basedirs=[handlers.template_path])
-    resources = {"assignment_id": M, "notebook_id": M, "submission_id": "x", "index": 0,
-                 "total": 1, "base_url": "/", "student": student, "last_name": "",
-                 "first_name": "", "notebook_path": "x"}
-    formgrader, _ = exporter.from_filename(str(autograded), resources=resources)
     return {"autograded notebook": autograded.read_text("utf-8"),
-            "feedback HTML": feedback.read_text("utf-8"), "formgrader view": formgrader}
+            "feedback HTML": feedback.read_text("utf-8"),
+            "formgrader view": formgrader_html(root, student, M)}
 
 
 @pytest.mark.parametrize("student", ["alles_ausgeben", "dateien_lesen", "vorab_hook", "loesung"])

@@ -1,0 +1,125 @@
+"""Bounds on what one learner's notebook may cost while it is graded.
+
+:class:`LimitedExecute` is nbgrader's ``Execute`` with limits enforced while the kernel
+produces output, not afterwards:
+
+- ``max_cell_bytes`` / ``max_notebook_bytes``: output beyond these is dropped as it
+  arrives (a German note says so), so neither the grader's memory nor the autograded
+  notebook grows with a flood;
+- ``notebook_budget`` (seconds of wall clock for the whole notebook, beside nbgrader's
+  per-cell ``timeout``): when it is used up, the remaining practice cells are skipped with a
+  note and only the test cells still run, each with ``late_test_timeout``, so the answers
+  that did run are still graded.
+
+The defaults are set in ``course.nbgrader_ext.configure``; an instructor changes them in
+``nbgrader_config.py``, e.g. ``c.LimitedExecute.notebook_budget = 300``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from nbformat import NotebookNode
+from nbformat.v4 import new_output
+from nbgrader import utils
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer
+
+from course.handover import MIME
+from course.trusted import MAX_RECORD
+
+CUT = ("\n[Ausgabe gekürzt: Diese Zelle hat mehr als {limit} ausgegeben. "
+       "Der Rest wurde für die Bewertung verworfen.]\n")
+CUT_NOTEBOOK = ("\n[Ausgabe gekürzt: Das Notebook hat zusammen mehr als {limit} ausgegeben. "
+                "Weitere Ausgaben wurden verworfen.]\n")
+OVER_BUDGET = ("Abgebrochen: Die Bewertung dieses Notebooks hat ihr Zeitbudget von {budget:g} "
+               "Sekunden aufgebraucht.")
+SKIPPED = ("Nicht ausgeführt: Die Bewertung dieses Notebooks hat ihr Zeitbudget von "
+           "{budget:g} Sekunden aufgebraucht. Die Testzellen laufen trotzdem.")
+
+
+def _size(msg: dict[str, Any]) -> int:
+    content = msg.get("content", {})
+    if "text" in content:
+        return len(content["text"])
+    return len(json.dumps(content.get("data", {}))) + len(json.dumps(content.get("traceback", [])))
+
+
+def _human(size: int) -> str:
+    return f"{size / 1e6:g} MB" if size >= 1e6 else f"{size / 1e3:g} KB"
+
+
+def _hand_over(msg: dict[str, Any], cell: NotebookNode) -> bool:
+    """A test cell's hand-over record: kept whatever the cell's neighbours printed."""
+    data = msg.get("content", {}).get("data") or {}
+    return is_test_cell(cell) and MIME in data and _size(msg) <= MAX_RECORD
+
+
+def is_test_cell(cell: NotebookNode) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+class LimitedExecute(Execute):
+    max_cell_bytes = Integer(200_000, help="Output bytes kept per cell").tag(config=True)
+    max_notebook_bytes = Integer(2_000_000, help="Output bytes kept per notebook").tag(
+        config=True)
+    notebook_budget = Float(120.0, help="Wall-clock seconds per notebook").tag(config=True)
+    late_test_timeout = Integer(5, help="Per test cell once the budget is used up").tag(
+        config=True)
+
+    def preprocess(self, nb, resources, km=None):  # noqa: ANN001, ANN201
+        self._started = time.monotonic()
+        self._notebook_bytes = 0
+        self._cell_bytes: dict[int, int] = {}
+        self._cut: set[int] = set()
+        self._cell_timeout_error = dict(self.error_on_timeout or {})
+        return super().preprocess(nb, resources, km=km)
+
+    def _remaining(self) -> float:
+        return self.notebook_budget - (time.monotonic() - self._started)
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        timeout = super()._get_timeout(cell)
+        if self._remaining() <= 0:
+            left = self.late_test_timeout
+        else:
+            left = max(1, int(self._remaining()) + 1)
+        if timeout is not None and timeout <= left:
+            self.error_on_timeout = self._cell_timeout_error
+            return timeout
+        message = OVER_BUDGET.format(budget=self.notebook_budget)
+        self.error_on_timeout = {"ename": "Zeitbudget", "evalue": message,
+                                 "traceback": [f"Zeitbudget: {message}"]}
+        return left
+
+    def preprocess_cell(self, cell, resources, index):  # noqa: ANN001, ANN201
+        if cell.cell_type == "code" and self._remaining() <= 0 and not is_test_cell(cell):
+            cell.outputs = [new_output("stream", name="stdout",
+                                       text=SKIPPED.format(budget=self.notebook_budget))]
+            return cell, resources
+        return super().preprocess_cell(cell, resources, index)
+
+    def process_message(self, msg, cell, cell_index):  # noqa: ANN001, ANN201
+        # updates of a display replace an output in place, outside ``output``
+        if msg["msg_type"] == "update_display_data" and _size(msg) > self.max_cell_bytes:
+            return None
+        return super().process_message(msg, cell, cell_index)
+
+    def output(self, outs, msg, display_id, cell_index):  # noqa: ANN001, ANN201
+        if _hand_over(msg, self.nb.cells[cell_index]):
+            return super().output(outs, msg, display_id, cell_index)
+        size = _size(msg)
+        self._notebook_bytes += size
+        used = self._cell_bytes.get(cell_index, 0) + size
+        self._cell_bytes[cell_index] = used
+        if used > self.max_cell_bytes or self._notebook_bytes > self.max_notebook_bytes:
+            if cell_index not in self._cut:
+                self._cut.add(cell_index)
+                whole = self._notebook_bytes > self.max_notebook_bytes
+                note = (CUT_NOTEBOOK.format(limit=_human(self.max_notebook_bytes)) if whole
+                        else CUT.format(limit=_human(self.max_cell_bytes)))
+                outs.append(new_output("stream", name="stdout", text=note))
+            return None
+        return super().output(outs, msg, display_id, cell_index)
