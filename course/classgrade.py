@@ -52,8 +52,13 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())
 
 
-def split(students: Sequence[str], jobs: int) -> list[list[str]]:
-    groups = [list(students[n::jobs]) for n in range(jobs)]
+def split(items: Sequence[str], jobs: int) -> list[list[str]]:
+    """Share "assignment/learner" items out; all items of one learner go to one worker
+    (two workers creating the same learner in the gradebook at once would collide)."""
+    learners = sorted({item.partition("/")[2] for item in items})
+    groups: list[list[str]] = [[] for _ in range(jobs)]
+    for item in items:
+        groups[learners.index(item.partition("/")[2]) % jobs].append(item)
     return [g for g in groups if g]
 
 

@@ -32,7 +32,10 @@ KERNEL_DIR = Path(__file__).resolve().parent / "jupyter_data"  # holds kernels/k
 ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
 MAX_MEMORY = 4 * 1024**3
-HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv/nbgrader", "/home")
+# Also the usual places of other course checkouts (solutions in their source/); what the
+# kernel needs from them (Python, the course package) is bound back read-only.
+HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv", "/home", "/root", "/opt", "/work", "/mnt",
+                 "/media")
 TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp (and /dev/shm): counted in the grader's RAM
 HIDE_BYTES = 1024**2  # the empty tmpfs that hide a path
 LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default: nowhere)
