@@ -23,12 +23,11 @@ from typing import Any
 
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
-from nbgrader import utils
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from course.handover import MIME
-from course.trusted import MAX_RECORD
+from course.trusted import MAX_RECORD, is_test_cell
 
 CUT = ("\n[Ausgabe gekürzt: Diese Zelle hat mehr als {limit} ausgegeben. "
        "Der Rest wurde für die Bewertung verworfen.]\n")
@@ -55,10 +54,6 @@ def _hand_over(msg: dict[str, Any], cell: NotebookNode) -> bool:
     """A test cell's hand-over record: kept whatever the cell's neighbours printed."""
     data = msg.get("content", {}).get("data") or {}
     return is_test_cell(cell) and MIME in data and _size(msg) <= MAX_RECORD
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 class LimitedExecute(Execute):

@@ -18,8 +18,6 @@ import sys
 from pathlib import Path
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
-from nbformat import NotebookNode
-from nbgrader import utils
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
@@ -36,7 +34,13 @@ from nbgrader.preprocessors import (
 from course import sandbox
 from course.inert import InertOutputs
 from course.limits import LimitedExecute
-from course.trusted import RefuseGrading, SealTests, TrustedSaveAutoGrades, TrustedScore
+from course.trusted import (
+    RefuseGrading,
+    SealTests,
+    TrustedSaveAutoGrades,
+    TrustedScore,
+    is_test_cell,
+)
 
 HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -51,10 +55,6 @@ AUTOGRADE = [LimitedExecute, InertOutputs, IgnorePattern, ClearMetadataPreproces
 
 def strip_hidden(source: str) -> str:
     return HIDDEN.sub(PLACEHOLDER, source)
-
-
-def is_test_cell(cell: NotebookNode) -> bool:
-    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
 
 
 class HideTestsInFeedback(NbGraderPreprocessor):
