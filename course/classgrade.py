@@ -109,6 +109,7 @@ def work(root: Path, items: list[str], force: bool) -> None:
     pending: list[str] = []  # learners of the current assignment that need feedback
     for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
+        print(f"START\t{item}\t", flush=True)
         done = (root / "autograded" / student / assignment).is_dir()
         again = force or resubmitted(root, assignment, student)
         result = api.autograde(assignment, student, force=again, create=True)
@@ -173,24 +174,24 @@ class Worker:
     ready: bool = False
     reported: set[str] = field(default_factory=set)
     tail: list[str] = field(default_factory=list)  # its last other lines: why it stopped
+    current: str | None = None  # the item it is grading, since ``started``
+    started: float = 0.0
+    overdue: str | None = None  # the item the watchdog stopped it on
 
 
-def _follow(worker: Worker, outcomes: dict[str, Outcome], total: int,
-            lock: threading.Lock) -> None:
-    for line in worker.proc.stdout or []:
-        status, _, rest = line.rstrip("\n").partition("\t")
-        item, _, reason = rest.partition("\t")
-        if status == READY:
-            worker.ready = True
-            continue
-        if status not in {"OK", "SKIP", "FAIL"} or item not in worker.items:
-            worker.tail = [*worker.tail, line.strip()][-3:]
-            continue
-        worker.reported.add(item)
+@dataclass
+class Run:
+    outcomes: dict[str, Outcome]
+    total: int
+    force: bool
+    learner_timeout: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def record(self, item: str, status: str, reason: str = "") -> None:
         assignment, _, student = item.partition("/")
-        name = student if len(outcomes) == 1 else item
-        outcome = outcomes[assignment]
-        with lock:
+        name = student if len(self.outcomes) == 1 else item
+        outcome = self.outcomes[assignment]
+        with self.lock:
             if status == "OK":
                 outcome.graded.append(student)
                 text = f"✓ {name} bewertet"
@@ -198,41 +199,100 @@ def _follow(worker: Worker, outcomes: dict[str, Outcome], total: int,
                 outcome.skipped.append(student)
                 text = f"= {name} schon bewertet"
             else:
-                outcome.failed[student] = reason
-                text = f"✗ {name}: {reason}"
-            done = sum(len(o.graded) + len(o.skipped) + len(o.failed) for o in outcomes.values())
-            print(f"  [{done}/{total}] {text}", flush=True)
+                outcome.failed[student] = reason[:200]
+                text = f"✗ {name}: {reason[:200]}"
+            done = sum(len(o.graded) + len(o.skipped) + len(o.failed)
+                       for o in self.outcomes.values())
+            print(f"  [{done}/{self.total}] {text}", flush=True)
+
+
+def _follow(worker: Worker, run: Run) -> None:
+    for line in worker.proc.stdout or []:
+        status, _, rest = line.rstrip("\n").partition("\t")
+        item, _, reason = rest.partition("\t")
+        if status == READY:
+            worker.ready = True
+        elif status == "START" and item in worker.items:
+            worker.current, worker.started = item, time.monotonic()
+        elif status in {"OK", "SKIP", "FAIL"} and item in worker.items:
+            worker.reported.add(item)
+            worker.current = None
+            run.record(item, status, reason)
+        else:
+            worker.tail = [*worker.tail, line.strip()][-3:]
     worker.proc.wait()
 
 
-def autograde(root: Path, assignments: Sequence[str], jobs: int,
-              force: bool) -> dict[str, Outcome]:
+def _watch(worker: Worker, run: Run) -> None:
+    """Stop a worker that spends longer than ``learner_timeout`` on one learner."""
+    while worker.proc.poll() is None:
+        item = worker.current
+        if item and time.monotonic() - worker.started > run.learner_timeout:
+            worker.overdue = item
+            worker.proc.kill()
+            return
+        time.sleep(0.2)
+
+
+def _lane(root: Path, items: list[str], run: Run, workers: list[Worker]) -> None:
+    """Grade ``items`` in one worker process; when it stops on a learner (watchdog, crash),
+    that learner is recorded as failed and a new worker grades the rest."""
+    while items:
+        worker = Worker(_worker(root, items, run.force), items)
+        workers.append(worker)
+        watchdog = threading.Thread(target=_watch, args=(worker, run), daemon=True)
+        watchdog.start()
+        _follow(worker, run)
+        if not worker.ready:
+            return
+        stopped = worker.overdue or worker.current
+        if stopped:
+            why = (f"Zeitlimit von {run.learner_timeout:g} s für eine Abgabe überschritten"
+                   if worker.overdue else
+                   (worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"))
+            worker.reported.add(stopped)
+            run.record(stopped, "FAIL", why)
+        items = [i for i in items if i not in worker.reported]
+        if not stopped:
+            for item in items:
+                why = worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"
+                run.record(item, "FAIL", why)
+            return
+
+
+def _late_feedback(root: Path, outcomes: dict[str, Outcome]) -> None:
+    """Feedback for learners graded by a worker that was stopped before it wrote theirs."""
+    for assignment, outcome in outcomes.items():
+        for student in outcome.graded:
+            if not (root / "feedback" / student / assignment).is_dir():
+                _run(root, "generate_feedback", assignment, "--student", student, "--force")
+
+
+def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
+              learner_timeout: float = 600.0) -> dict[str, Outcome]:
     """Autograde and give feedback for every submission of the assignments, shared out
     over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start."""
     items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
-    outcomes = {a: Outcome() for a in assignments}
-    lock = threading.Lock()
+    run = Run({a: Outcome() for a in assignments}, len(items), force, learner_timeout)
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
-    workers = [Worker(_worker(root, group, force), group) for group in split(items, jobs)]
-    threads = [threading.Thread(target=_follow, args=(w, outcomes, len(items), lock))
-               for w in workers]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    workers: list[Worker] = []
+    lanes = [threading.Thread(target=_lane, args=(root, group, run, workers))
+             for group in split(items, jobs)]
+    for lane in lanes:
+        lane.start()
+    for lane in lanes:
+        lane.join()
+    from course.kernels import sweep
+
+    sweep()  # what killed workers' kernels left behind
     refused = [w for w in workers if not w.ready]
     if refused:
         raise Refused(" / ".join(refused[0].tail) or "Bewertungsprozess nicht gestartet")
-    for worker in workers:
-        for item in worker.items:
-            if item not in worker.reported:
-                assignment, _, student = item.partition("/")
-                why = worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"
-                outcomes[assignment].failed[student] = why[:200]
-    for outcome in outcomes.values():
+    _late_feedback(root, run.outcomes)
+    for outcome in run.outcomes.values():
         outcome.seconds = time.perf_counter() - start
-    return outcomes
+    return run.outcomes
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -309,6 +369,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=min(8, (os.cpu_count() or 1) + 1),
                         help="parallele Prozesse (Standard: Kerne + 1, höchstens 8)")
     parser.add_argument("--force", action="store_true", help="auch schon Bewertetes neu bewerten")
+    parser.add_argument("--learner-timeout", type=float, default=600.0, metavar="SEKUNDEN",
+                        help="höchstens so lange für eine Abgabe, dann gilt sie als "
+                             "fehlgeschlagen (Standard: 600)")
     parser.add_argument("--root", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
     root = args.root.resolve()
@@ -341,7 +404,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _run(root, "collect", assignment, "--update")
     print(f"2/5 + 3/5 Automatisch bewerten und Rückmeldungen erzeugen ({args.jobs} Prozesse) …")
     try:
-        outcomes = autograde(root, assignments, args.jobs, args.force)
+        outcomes = autograde(root, assignments, args.jobs, args.force, args.learner_timeout)
     except Refused as err:
         print(f"!!! ABBRUCH: Es wird nicht bewertet / grading refused: {err}", file=sys.stderr)
         return 2

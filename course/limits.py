@@ -9,7 +9,10 @@ produces output, not afterwards:
 - ``notebook_budget`` (seconds of wall clock for the whole notebook, beside nbgrader's
   per-cell ``timeout``): when it is used up, the remaining practice cells are skipped with a
   note and only the test cells still run, each with ``late_test_timeout``, so the answers
-  that did run are still graded.
+  that did run are still graded;
+- a kernel that dies (e.g. its sandbox went over its memory limit, ``course.kernels``) ends
+  the run of this notebook only: the cell says why in German, the remaining cells are not
+  run, and the notebook is graded with what ran before.
 
 The defaults are set in ``course.nbgrader_ext.configure``; an instructor changes them in
 ``nbgrader_config.py``, e.g. ``c.LimitedExecute.notebook_budget = 300``.
@@ -21,12 +24,14 @@ import json
 import time
 from typing import Any
 
+from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer
 
 from course.handover import MIME
+from course.kernels import SandboxKernelManager
 from course.trusted import MAX_RECORD, is_test_cell
 
 CUT = ("\n[Ausgabe gekürzt: Diese Zelle hat mehr als {limit} ausgegeben. "
@@ -35,6 +40,10 @@ CUT_NOTEBOOK = ("\n[Ausgabe gekürzt: Das Notebook hat zusammen mehr als {limit}
                 "Weitere Ausgaben wurden verworfen.]\n")
 OVER_BUDGET = ("Abgebrochen: Die Bewertung dieses Notebooks hat ihr Zeitbudget von {budget:g} "
                "Sekunden aufgebraucht.")
+DIED = "{why} Die folgenden Zellen wurden nicht ausgeführt; bewertet wird, was bis hierher lief."
+OUT_OF_MEMORY = ("Der Kernel wurde beendet, weil die Sandbox ihr Speicherlimit von {limit} "
+                 "überschritten hat (Arbeitsspeicher aller Prozesse und Dateien in /tmp).")
+NOT_RUN = "Nicht ausgeführt: Der Kernel dieses Notebooks wurde vorher beendet."
 SKIPPED = ("Nicht ausgeführt: Die Bewertung dieses Notebooks hat ihr Zeitbudget von "
            "{budget:g} Sekunden aufgebraucht. Die Testzellen laufen trotzdem.")
 
@@ -47,6 +56,8 @@ def _size(msg: dict[str, Any]) -> int:
 
 
 def _human(size: int) -> str:
+    if size >= 1e9:
+        return f"{size / 1e9:.3g} GB"
     return f"{size / 1e6:g} MB" if size >= 1e6 else f"{size / 1e3:g} KB"
 
 
@@ -64,7 +75,14 @@ class LimitedExecute(Execute):
     late_test_timeout = Integer(5, help="Per test cell once the budget is used up").tag(
         config=True)
 
+    def __init__(self, **kw: Any) -> None:
+        # nbgrader's Execute passes its own manager class as an argument, which would win
+        # over any configuration.
+        kw.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(**kw)
+
     def preprocess(self, nb, resources, km=None):  # noqa: ANN001, ANN201
+        self._dead = False
         self._started = time.monotonic()
         self._notebook_bytes = 0
         self._cell_bytes: dict[int, int] = {}
@@ -90,11 +108,28 @@ class LimitedExecute(Execute):
         return left
 
     def preprocess_cell(self, cell, resources, index):  # noqa: ANN001, ANN201
+        if cell.cell_type == "code" and self._dead:
+            cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
+            return cell, resources
         if cell.cell_type == "code" and self._remaining() <= 0 and not is_test_cell(cell):
             cell.outputs = [new_output("stream", name="stdout",
                                        text=SKIPPED.format(budget=self.notebook_budget))]
             return cell, resources
-        return super().preprocess_cell(cell, resources, index)
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._dead = True
+            why = self._why()
+            cell.outputs.append(new_output("error", ename="KernelBeendet", evalue=why,
+                                           traceback=[f"KernelBeendet: {why}"]))
+            return cell, resources
+
+    def _why(self) -> str:
+        out_of_memory = getattr(self.km, "out_of_memory", lambda: False)()
+        limit = getattr(self.km, "memory_limit", 0)
+        why = (OUT_OF_MEMORY.format(limit=_human(limit)) if out_of_memory
+               else "Der Kernel hat sich unerwartet beendet.")
+        return DIED.format(why=why)
 
     def process_message(self, msg, cell, cell_index):  # noqa: ANN001, ANN201
         # updates of a display replace an output in place, outside ``output``

@@ -8,7 +8,9 @@ This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's co
   exchange replaced by empty tmpfs mounts (no gradebook, no other submissions);
 - gets back only the Python environment, the ``course`` package and its own folder;
 - has no network (own network namespace; the kernel talks to nbgrader over ipc sockets);
-- runs, when started as root, under a throw-away uid, with limits on processes and memory.
+- runs, when started as root, under a throw-away uid, with a limit on processes and one
+  memory limit for the whole sandbox (the cgroup ``course.kernels`` makes for each kernel;
+  without a writable cgroup, for each process alone).
 
 Without bwrap the launcher refuses to start a kernel (fail closed) and says why. The
 kernelspec sets ``interrupt_mode: message``: a signal to bwrap would not reach the kernel,
@@ -17,13 +19,11 @@ so nbgrader's interrupt after a timeout travels over the control channel instead
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import resource
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 KERNEL_NAME = "kurs-sandbox"
@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = Path(__file__).resolve().parent / "jupyter_data"  # holds kernels/kurs-sandbox
 ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
-MAX_MEMORY = 4 * 1024**3
+MAX_MEMORY = 2 * 1024**3  # default for the whole sandbox (course.kernels), and per process
 # Also the usual places of other course checkouts (solutions in their source/); what the
 # kernel needs from them (Python, the course package) is bound back read-only.
 HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv", "/home", "/root", "/opt", "/work", "/mnt",
@@ -39,6 +39,10 @@ HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv", "/home", "/root", "/opt", "/work", 
 TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp (and /dev/shm): counted in the grader's RAM
 HIDE_BYTES = 1024**2  # the empty tmpfs that hide a path
 LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default: nowhere)
+# Set by course.kernels.SandboxKernelManager for each kernel it starts:
+FOLDER_PREFIX = "kurs-kernel-"  # the kernel's private socket folder
+CGROUP_ENV = "KURS_SANDBOX_CGROUP"  # the memory cgroup the sandbox runs in
+MEMORY_ENV = "KURS_SANDBOX_MEMORY"  # its limit in bytes, also each process's address space
 
 
 class SandboxUnavailable(RuntimeError):
@@ -56,29 +60,15 @@ def check() -> str:
     return bwrap
 
 
-_IPC_DIR: Path | None = None
-
-
-def ipc_dir() -> Path:
-    """This process's own directory for the kernels' ipc sockets: freshly created, so no
-    other account can have prepared it; writable (not listable) for the sandbox uids."""
-    global _IPC_DIR
-    if _IPC_DIR is None or not _IPC_DIR.is_dir():
-        _IPC_DIR = Path(tempfile.mkdtemp(prefix=f"kurs-sandbox-{os.getuid()}-"))
-        os.chmod(_IPC_DIR, 0o1733)  # sticky, not listable: a sandbox uid may create sockets
-        atexit.register(shutil.rmtree, _IPC_DIR, ignore_errors=True)
-    return _IPC_DIR
-
-
 def configure(c: object, course_root: str) -> None:
     """Select the sandbox kernel for every nbgrader execution (command line and formgrader)."""
     os.environ[ROOT_ENV] = course_root
     paths = [str(KERNEL_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     c.Execute.kernel_name = KERNEL_NAME
+    # The kernel has no network; course.kernels.SandboxKernelManager gives each kernel its
+    # own folder for the ipc sockets.
     c.KernelManager.transport = "ipc"
-    # One socket prefix per nbgrader process: parallel graders must not pick the same ipc path.
-    c.KernelManager.ip = str(ipc_dir() / f"kernel-{os.getpid()}")
 
 
 def _sandbox_uid() -> int:
@@ -116,9 +106,9 @@ def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> lis
             "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
     for path in _outermost(hidden):
         if Path(path).exists():
-            size = TMP_BYTES if path in ("/tmp", "/var/tmp") else HIDE_BYTES
-            args += ["--perms", "01777" if path == "/tmp" else "0755",
-                     "--size", str(size), "--tmpfs", path]
+            scratch = path in ("/tmp", "/var/tmp")
+            args += ["--perms", "01777" if scratch else "0755",
+                     "--size", str(TMP_BYTES if scratch else HIDE_BYTES), "--tmpfs", path]
     args += ["--perms", "01777", "--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]
     ipc = connection_file.parent
     # bwrap creates missing mount points in a tmpfs with mode 0700; the kernel's uid must
@@ -135,12 +125,27 @@ def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> lis
     return args
 
 
+def _private_folder(info: dict[str, object], uid: int | None) -> Path:
+    """The kernel's socket folder, made by course.kernels.SandboxKernelManager: private to
+    the grader's account, then handed to the kernel's throw-away uid."""
+    if info.get("transport") != "ipc":
+        raise SandboxUnavailable("the sandbox needs KernelManager.transport = 'ipc'")
+    folder = Path(str(info["ip"])).parent
+    mode = folder.stat()
+    if (not folder.name.startswith(FOLDER_PREFIX) or mode.st_uid != os.geteuid()
+            or mode.st_mode & 0o077):
+        raise SandboxUnavailable(
+            f"{folder} is no private socket folder: the sandbox kernel is started by "
+            "course.kernels.SandboxKernelManager only")
+    if uid is not None:
+        os.chown(folder, uid, uid)
+    return folder
+
+
 def _private_connection_file(connection_file: Path, uid: int | None) -> Path:
     """Copy the connection file next to the ipc sockets, readable by the sandbox uid only."""
     info = json.loads(connection_file.read_text(encoding="utf-8"))
-    if info.get("transport") != "ipc":
-        raise SandboxUnavailable("the sandbox needs KernelManager.transport = 'ipc'")
-    target = Path(info["ip"]).parent / f"{connection_file.stem}-sandbox.json"
+    target = _private_folder(info, uid) / f"{connection_file.stem}-sandbox.json"
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(info, f)
@@ -149,9 +154,23 @@ def _private_connection_file(connection_file: Path, uid: int | None) -> Path:
     return target
 
 
+def _join_cgroup() -> None:
+    """Run the sandbox in the memory cgroup its kernel manager made (fail closed)."""
+    path = os.environ.get(CGROUP_ENV)
+    if not path:
+        return  # no writable cgroup on this machine: per-process limits only
+    procs = Path(path) / "cgroup.procs"
+    if not procs.resolve().is_relative_to("/sys/fs/cgroup"):
+        raise SandboxUnavailable(f"{path} is no cgroup")
+    procs.write_text(str(os.getpid()), encoding="ascii")
+
+
 def _limit(processes: int) -> None:
+    memory = int(os.environ.get(MEMORY_ENV) or MAX_MEMORY)
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-    resource.setrlimit(resource.RLIMIT_AS, (MAX_MEMORY, MAX_MEMORY))
+    # One process asking for more than the whole sandbox may hold gets a MemoryError
+    # (its kernel lives on); several processes together meet the cgroup's limit.
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
 def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
@@ -182,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cmd, uid = command(Path(args[1]), Path.cwd())
+        _join_cgroup()
     except (SandboxUnavailable, OSError) as err:
         print(f"Sandbox: {err}", file=sys.stderr)
         return 1

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
+from course.cgroup import Cgroup
 from course.report import collect
 
 from .nbgrader_course import (
@@ -202,3 +204,30 @@ def test_report_counts_the_class_choices_in_the_role_plays(tmp_path: Path) -> No
         assert "Versteckte Tests – der Code bleibt verborgen" in feedback
     ben = (root / "feedback" / "ben" / m10 / f"{m10}.html").read_text("utf-8")
     assert "Punktwert -1 von 8: 0 von 4 Punkten." in ben, "ben reads why his path earned 0"
+
+
+def test_watchdog_stops_one_learner_and_grades_the_rest(tmp_path: Path) -> None:
+    """Does ./grade stop a learner whose grading runs past --learner-timeout, record them
+    as failed with the reason, and still grade and give feedback to the learners that
+    came after them in the same worker?"""
+    root = make_course(tmp_path, [M])
+    nbgrader(root, "generate_assignment", M, "--force")
+    sol = solutions(M)
+    slow = "import time\ntime.sleep(19)\n"  # 3 answer cells: under cell timeout and budget
+    submit(root, "anna", M, submission(root, M, {
+        key: slow + code for key, code in sol.items()}))
+    submit(root, "ben", M, submission(root, M, sol))
+    submit(root, "cem", M, submission(root, M, {}))
+    run = grade(root, "--jobs", "1", "--learner-timeout", "15")
+    assert run.returncode == 1
+    assert "✗ anna: Zeitlimit von 15 s für eine Abgabe überschritten" in run.stdout
+    assert "✓ ben bewertet" in run.stdout and "✓ cem bewertet" in run.stdout
+    points = scores(root, M)
+    assert points["ben"][0] == max_code_score(root, M) and points["cem"][0] == 0
+    for learner in ("ben", "cem"):
+        assert (root / "feedback" / learner / M / f"{M}.html").exists()
+    group = Cgroup.named("x")
+    places = [Path(tempfile.gettempdir()), *([group.path.parent] if group else [])]
+    leftovers = [p for place in places for p in place.glob("kurs-kernel-*")
+                 if not Path(f"/proc/{p.name.split('-')[2]}").exists()]
+    assert leftovers == [], "socket folders or cgroups of the stopped worker's kernels"

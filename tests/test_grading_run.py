@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 from .browser_lab import CHROMIUM
 from .conftest import REPO
 from .nbgrader_course import (
+    BIN,
     formgrader_html,
     isolated_env,
     make_course,
@@ -114,7 +116,12 @@ def _class(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def nbgrader_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = _class(tmp_path_factory.mktemp("lauf-nbgrader"))
-    proc = nbgrader(root, "autograde", M, "--force", check=False)
+    # The largest resident size of nbgrader's process (and of any process it waited for).
+    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
+               "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    proc = subprocess.run([sys.executable, "-c", measure, str(BIN / "nbgrader"), "autograde", M,
+                           "--force"], cwd=root, env=isolated_env(root), capture_output=True,
+                          text=True, timeout=900)
     nbgrader(root, "generate_feedback", M, "--force", check=False)
     return root, proc.stdout + proc.stderr
 
@@ -152,6 +159,13 @@ def test_floods_are_cut_while_produced(run: tuple[Path, str]) -> None:
     path = _autograded(root, "flut")
     assert path.stat().st_size < 3_000_000
     assert "Ausgabe gekürzt" in path.read_text("utf-8")
+
+
+def test_grader_memory_stays_bounded_during_floods(nbgrader_path: tuple[Path, str]) -> None:
+    """Does nbgrader's process stay small while a learner floods 55 MB of output?"""
+    _, out = nbgrader_path
+    peak_kb = int(re.search(r"MAXRSS_KB (\d+)", out).group(1))
+    assert peak_kb < 400_000, f"{peak_kb / 1000:.0f} MB"
 
 
 def test_sleeping_notebook_stops_at_its_budget(run: tuple[Path, str]) -> None:

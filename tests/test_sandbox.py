@@ -7,6 +7,7 @@ would try.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 from pathlib import Path
@@ -64,7 +65,36 @@ for _ in range(500):
     "speicher": """
 block = bytearray(16 * 1024**3)
 """,
+    # Each process stays under the limit; together they do not (MEMORY is the sandbox's).
+    "mehrere_prozesse": """
+import subprocess, sys
+child = "import time; block = b'x' * (MEMORY // 5 * 2); time.sleep(5)"
+procs = [subprocess.Popen([sys.executable, "-c", child]) for _ in range(3)]
+codes = [p.wait() for p in procs]
+assert codes == [0, 0, 0], codes
+""",
+    "tmp_und_prozess": """
+import subprocess, sys
+for folder in ("/tmp", "/dev/shm"):
+    with open(folder + "/fuellung", "wb") as f:
+        for _ in range(MEMORY // 5 // 1024**2):
+            f.write(b"x" * 1024**2)
+code = subprocess.run([sys.executable, "-c", "block = b'x' * (MEMORY // 5 * 3)"]).returncode
+assert code == 0, code
+""",
+    # Its kernel's socket folder: private, and gone after grading with what was put there.
+    "sockets": """
+import os
+from ipykernel.connect import get_connection_file
+folder = os.path.dirname(get_connection_file())
+mode = os.stat(folder)
+print("ORDNER", folder, oct(mode.st_mode & 0o777), mode.st_uid == os.getuid())
+with open(os.path.join(folder, "ballast"), "wb") as f:
+    f.write(b"x" * 50 * 1024**2)
+raise RuntimeError("Ballast abgelegt")
+""",
 }
+MEMORY = 1024**3  # the test course's c.SandboxKernelManager.memory_limit
 
 
 class Listener:
@@ -94,14 +124,27 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
     sandbox.check()
     listener = Listener()
     root = make_course(tmp_path_factory.mktemp("sandbox"), [M])
+    with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
+        config.write(f"\nc.SandboxKernelManager.memory_limit = {MEMORY}\n")
     nbgrader(root, "generate_assignment", M, "--force")
     sol = solutions(M)
     submit(root, "anna", M, submission(root, M, {
         **sol, "m03_umformulierung": f'umformulierung = "{SECRET}"'}))
     submit(root, "loesung", M, submission(root, M, sol))
     for name, payload in PAYLOADS.items():
-        code = payload.replace("PORT", str(listener.port)) + "\n" + sol["m03_ohren_nachrichten"]
+        code = (payload.replace("PORT", str(listener.port)).replace("MEMORY", str(MEMORY))
+                + "\n" + sol["m03_ohren_nachrichten"])
         submit(root, name, M, submission(root, M, {**sol, "m03_ohren_nachrichten": code}))
+    # 750 MB in its three tmpfs, then 255 MB in the kernel: under its address-space limit,
+    # over the sandbox's memory limit together, so the OOM killer ends the kernel.
+    filler = ("for folder in ('/tmp', '/var/tmp', '/dev/shm'):\n"
+              "    with open(folder + '/fuellung', 'wb') as f:\n"
+              "        for _ in range(250):\n            f.write(b'x' * 1024**2)\n"
+              "block = b'x' * (255 * 1024**2)\n")
+    submit(root, "speicher_voll", M, submission(root, M, {
+        **sol, "m03_umformulierung": sol["m03_umformulierung"] + "\n" + filler}))
+    killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
+    submit(root, "kernel_beendet", M, submission(root, M, {**sol, "m03_umformulierung": killer}))
     nbgrader(root, "autograde", M, "--force", check=False)
     listener.stop = True
     return root, listener
@@ -160,3 +203,33 @@ def test_limits_are_reported_in_the_notebook(hostile: tuple[Path, Listener]) -> 
     memory = (root / "autograded" / "speicher" / M / f"{M}.ipynb").read_text(encoding="utf-8")
     assert "BlockingIOError" in forks or "Resource temporarily unavailable" in forks
     assert "MemoryError" in memory
+
+
+def _autograded(root: Path, student: str) -> str:
+    return (root / "autograded" / student / M / f"{M}.ipynb").read_text(encoding="utf-8")
+
+
+def test_each_kernel_has_its_own_socket_folder(hostile: tuple[Path, Listener]) -> None:
+    """Is the kernel's socket folder private to its sandbox, and removed after grading
+    with the 50 MB the learner put there?"""
+    root, _ = hostile
+    found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", _autograded(root, "sockets"))
+    assert found, "the payload printed its folder"
+    folder, mode, own = found.groups()
+    assert (mode, own) == ("0o700", "True")
+    assert not Path(folder).exists()
+
+
+def test_a_dead_kernel_ends_only_its_notebook(hostile: tuple[Path, Listener]) -> None:
+    """Is a learner whose kernel dies graded with what ran before, with a German note?"""
+    root, _ = hostile
+    text = _autograded(root, "kernel_beendet")
+    assert "Der Kernel hat sich unerwartet beendet" in text
+    assert 0 < scores(root, M)["kernel_beendet"][0] < max_code_score(root, M)
+
+
+def test_memory_limit_is_named_when_the_kernel_is_ended(hostile: tuple[Path, Listener]) -> None:
+    """Does the learner whose sandbox filled its memory (tmpfs and kernel) read why?"""
+    root, _ = hostile
+    assert "Speicherlimit von 1.07 GB" in _autograded(root, "speicher_voll")
+    assert 0 < scores(root, M)["speicher_voll"][0] < max_code_score(root, M)
