@@ -31,7 +31,8 @@ REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = Path(__file__).resolve().parent / "jupyter_data"  # holds kernels/kurs-sandbox
 ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
-MAX_MEMORY = 2 * 1024**3  # default for the whole sandbox (course.kernels), and per process
+MAX_MEMORY = 2 * 1024**3  # default for the whole sandbox (course.kernels.memory_limit)
+ADDRESS_SLACK = 1024**3  # address space per process beyond it
 # Also the usual places of other course checkouts (solutions in their source/); what the
 # kernel needs from them (Python, the course package) is bound back read-only.
 HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv", "/home", "/root", "/opt", "/work", "/mnt",
@@ -42,7 +43,7 @@ LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default:
 # Set by course.kernels.SandboxKernelManager for each kernel it starts:
 FOLDER_PREFIX = "kurs-kernel-"  # the kernel's private socket folder
 CGROUP_ENV = "KURS_SANDBOX_CGROUP"  # the memory cgroup the sandbox runs in
-MEMORY_ENV = "KURS_SANDBOX_MEMORY"  # its limit in bytes, also each process's address space
+MEMORY_ENV = "KURS_SANDBOX_MEMORY"  # its limit in bytes
 
 
 class SandboxUnavailable(RuntimeError):
@@ -166,11 +167,12 @@ def _join_cgroup() -> None:
 
 
 def _limit(processes: int) -> None:
-    memory = int(os.environ.get(MEMORY_ENV) or MAX_MEMORY)
+    # The address space also counts what is reserved and never used (an idle kernel
+    # reserves about 0.7 GB), so it gets slack above the memory limit: an absurd allocation
+    # is a MemoryError in the cell, real use meets the cgroup's limit.
+    space = int(os.environ.get(MEMORY_ENV) or MAX_MEMORY) + ADDRESS_SLACK
     resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-    # One process asking for more than the whole sandbox may hold gets a MemoryError
-    # (its kernel lives on); several processes together meet the cgroup's limit.
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_AS, (space, space))
 
 
 def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:

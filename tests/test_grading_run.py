@@ -20,6 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from .browser_lab import CHROMIUM
 from .conftest import REPO
+from .hostile import MEMORY, PAYLOADS
 from .nbgrader_course import (
     BIN,
     formgrader_html,
@@ -94,18 +95,24 @@ def _learners(root: Path) -> dict[str, nbformat.NotebookNode]:
         "import os\nfor fd in (1, 2):\n    os.write(fd, b'OK\\t03_vier_ohren/niemand\\t\\n"
         "FAIL\\t03_vier_ohren/loesung\\tgefaelscht\\nFAIL\\t03_vier_ohren/teilweise\\tx\\n')"))
     out["statuszeilen"] = nb
+    for name in ("mehrere_prozesse", "tmp_und_prozess", "sockets"):  # the payload cell fails
+        code = PAYLOADS[name].replace("MEMORY", str(MEMORY))
+        out[name] = submission(root, M, {**solutions(M), "m03_ohren_nachrichten": code + "\n"
+                                         + solutions(M)["m03_ohren_nachrichten"]})
     return out
 
 
 EXPECTED = {"loesung": 16, "teilweise": PARTIAL["points"], "doppelte_antwort": 16,
             "doppelter_test": 16, "schema_99": 16, "fremder_test": 16, "xss": 16, "flut": 16,
-            "zeitbudget": 16, "statuszeilen": 16}
+            "zeitbudget": 16, "statuszeilen": 16, "mehrere_prozesse": 8, "tmp_und_prozess": 8,
+            "sockets": 8}
 
 
 def _class(root: Path) -> Path:
     make_course(root, [M])
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
-        config.write(f"\nc.LimitedExecute.notebook_budget = {BUDGET}\n")
+        config.write(f"\nc.LimitedExecute.notebook_budget = {BUDGET}\n"
+                     f"c.SandboxKernelManager.memory_limit = {MEMORY}\n")
     nbgrader(root, "generate_assignment", M, "--force")
     assert release_nb(root, M)
     for student, nb in _learners(root).items():
@@ -113,15 +120,19 @@ def _class(root: Path) -> Path:
     return root
 
 
+def _measured(root: Path, *cmd: str) -> subprocess.CompletedProcess[str]:
+    """Run a grading command; its output ends with the largest resident size of the
+    command's processes (and of any process they waited for)."""
+    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
+               "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    return subprocess.run([sys.executable, "-c", measure, *cmd], cwd=root, env=isolated_env(root),
+                          capture_output=True, text=True, timeout=900)
+
+
 @pytest.fixture(scope="module")
 def nbgrader_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = _class(tmp_path_factory.mktemp("lauf-nbgrader"))
-    # The largest resident size of nbgrader's process (and of any process it waited for).
-    measure = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:]); "
-               "print('MAXRSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    proc = subprocess.run([sys.executable, "-c", measure, str(BIN / "nbgrader"), "autograde", M,
-                           "--force"], cwd=root, env=isolated_env(root), capture_output=True,
-                          text=True, timeout=900)
+    proc = _measured(root, str(BIN / "nbgrader"), "autograde", M, "--force")
     nbgrader(root, "generate_feedback", M, "--force", check=False)
     return root, proc.stdout + proc.stderr
 
@@ -129,9 +140,7 @@ def nbgrader_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 @pytest.fixture(scope="module")
 def grade_path(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = _class(tmp_path_factory.mktemp("lauf-grade"))
-    proc = subprocess.run([sys.executable, "-m", "course.classgrade", M, "--root", str(root)],
-                          cwd=root, env=isolated_env(root), capture_output=True, text=True,
-                          timeout=900)
+    proc = _measured(root, sys.executable, "-m", "course.classgrade", M, "--root", str(root))
     return root, proc.stdout + proc.stderr
 
 
@@ -161,9 +170,9 @@ def test_floods_are_cut_while_produced(run: tuple[Path, str]) -> None:
     assert "Ausgabe gekürzt" in path.read_text("utf-8")
 
 
-def test_grader_memory_stays_bounded_during_floods(nbgrader_path: tuple[Path, str]) -> None:
-    """Does nbgrader's process stay small while a learner floods 55 MB of output?"""
-    _, out = nbgrader_path
+def test_grader_memory_stays_bounded_during_floods(run: tuple[Path, str]) -> None:
+    """Do the grading processes stay small while a learner floods 55 MB of output?"""
+    _, out = run
     peak_kb = int(re.search(r"MAXRSS_KB (\d+)", out).group(1))
     assert peak_kb < 400_000, f"{peak_kb / 1000:.0f} MB"
 
@@ -183,6 +192,18 @@ def test_forged_status_lines_change_nothing(grade_path: tuple[Path, str]) -> Non
     _, out = grade_path
     assert "niemand" not in out and "gefaelscht" not in out
     assert "✓ loesung bewertet" in out and "✓ teilweise bewertet" in out
+
+
+def test_each_kernel_had_its_own_socket_folder(run: tuple[Path, str]) -> None:
+    """Was the kernel's socket folder private to its sandbox, and is it gone with the 50 MB
+    the learner put there?"""
+    root, _ = run
+    text = _autograded(root, "sockets").read_text("utf-8")
+    found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", text)
+    assert found, "the payload printed its folder"
+    folder, mode, own = found.groups()
+    assert (mode, own) == ("0o700", "True")
+    assert not Path(folder).exists()
 
 
 def _pages(root: Path, student: str) -> dict[str, str]:

@@ -16,6 +16,7 @@ import pytest
 
 from course import sandbox
 
+from .hostile import MEMORY, PAYLOADS
 from .nbgrader_course import (
     make_course,
     max_code_score,
@@ -30,71 +31,6 @@ pytestmark = pytest.mark.nbgrader
 M = "03_vier_ohren"
 SECRET = "GEHEIM-ANTWORT-VON-ANNA-4711"
 
-PAYLOADS = {
-    "gradebook": """
-import os, sqlite3
-for path in ("../../../gradebook.db", os.environ.get("KURS_COURSE_ROOT", "") + "/gradebook.db"):
-    con = sqlite3.connect(path)
-    con.execute("UPDATE grade SET manual_score = 99")
-    con.commit()
-""",
-    "ausserhalb": """
-import os
-open("../../../pwned.txt", "w").write("pwned")
-open(os.environ["KURS_COURSE_ROOT"] + "/pwned.txt", "w").write("pwned")
-""",
-    "andere": """
-import glob, os
-root = os.environ.get("KURS_COURSE_ROOT", "../../..")
-found = glob.glob(root + "/*/*/*/*.ipynb") + glob.glob("../../*/*/*.ipynb")
-texts = [open(p).read() for p in found]
-print(texts)
-assert any("GEHEIM-" + "ANTWORT" in t for t in texts), "nothing found"
-""",
-    "netzwerk": """
-import socket
-socket.create_connection(("127.0.0.1", PORT), timeout=3).sendall(b"leak")
-""",
-    "prozesse": """
-import os, time
-for _ in range(500):
-    if os.fork() == 0:
-        time.sleep(600)
-        os._exit(0)
-""",
-    "speicher": """
-block = bytearray(16 * 1024**3)
-""",
-    # Each process stays under the limit; together they do not (MEMORY is the sandbox's).
-    "mehrere_prozesse": """
-import subprocess, sys
-child = "import time; block = b'x' * (MEMORY // 5 * 2); time.sleep(5)"
-procs = [subprocess.Popen([sys.executable, "-c", child]) for _ in range(3)]
-codes = [p.wait() for p in procs]
-assert codes == [0, 0, 0], codes
-""",
-    "tmp_und_prozess": """
-import subprocess, sys
-for folder in ("/tmp", "/dev/shm"):
-    with open(folder + "/fuellung", "wb") as f:
-        for _ in range(MEMORY // 5 // 1024**2):
-            f.write(b"x" * 1024**2)
-code = subprocess.run([sys.executable, "-c", "block = b'x' * (MEMORY // 5 * 3)"]).returncode
-assert code == 0, code
-""",
-    # Its kernel's socket folder: private, and gone after grading with what was put there.
-    "sockets": """
-import os
-from ipykernel.connect import get_connection_file
-folder = os.path.dirname(get_connection_file())
-mode = os.stat(folder)
-print("ORDNER", folder, oct(mode.st_mode & 0o777), mode.st_uid == os.getuid())
-with open(os.path.join(folder, "ballast"), "wb") as f:
-    f.write(b"x" * 50 * 1024**2)
-raise RuntimeError("Ballast abgelegt")
-""",
-}
-MEMORY = 1024**3  # the test course's c.SandboxKernelManager.memory_limit
 
 
 class Listener:
@@ -135,12 +71,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         code = (payload.replace("PORT", str(listener.port)).replace("MEMORY", str(MEMORY))
                 + "\n" + sol["m03_ohren_nachrichten"])
         submit(root, name, M, submission(root, M, {**sol, "m03_ohren_nachrichten": code}))
-    # 750 MB in its three tmpfs, then 255 MB in the kernel: under its address-space limit,
-    # over the sandbox's memory limit together, so the OOM killer ends the kernel.
+    # 750 MB in its three tmpfs, then 400 MB in the kernel: over the sandbox's memory limit
+    # together, so the OOM killer ends the kernel.
     filler = ("for folder in ('/tmp', '/var/tmp', '/dev/shm'):\n"
               "    with open(folder + '/fuellung', 'wb') as f:\n"
               "        for _ in range(250):\n            f.write(b'x' * 1024**2)\n"
-              "block = b'x' * (255 * 1024**2)\n")
+              "block = b'x' * (400 * 1024**2)\n")
     submit(root, "speicher_voll", M, submission(root, M, {
         **sol, "m03_umformulierung": sol["m03_umformulierung"] + "\n" + filler}))
     killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
