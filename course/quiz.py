@@ -236,11 +236,8 @@ def evaluate_rewrite(key: str, text: str) -> Verdict:
     from course.rewrite import check_rewrite
 
     result = check_rewrite(key, text)
-    lines = []
-    for line in result.feedback:
-        mark, _, rest = line.partition(" ")
-        ok = {"✓": True, "✗": False}.get(mark)
-        lines.append(Line(ok, rest if ok is not None else line))
+    lines = [Line(line.ok, line.text if line.ok is not None else str(line))
+             for line in result.feedback]
     lead = Line(True, "Bestanden!") if result.passed else Line(False, "Noch nicht bestanden.")
     return Verdict(result.passed, (lead, *lines))
 

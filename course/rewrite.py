@@ -27,6 +27,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from course.feedback import Line, Verdict
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "rewrite"
 EXERCISES_PATH = CONTENT_DIR / "exercises.yaml"
 LEXICON_PATH = CONTENT_DIR / "lexicon.yaml"
@@ -66,6 +68,12 @@ class Exercise:
     required: tuple[str, ...]
     example: str
     original_is_dead_end: bool = True
+    # Phrases that restate the original's own move ("neu gestartet?"): such a step counts
+    # for R3 only after an acknowledgement.
+    original_move: tuple[re.Pattern[str], ...] = ()
+    # Phrases the course shows for this exercise (model answers): a copy earns no content
+    # credit in a graded task.
+    shown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -75,15 +83,16 @@ class RewriteResult:
     passed: bool
     criteria: dict[str, bool]
     required: tuple[str, ...]
-    feedback: tuple[str, ...]
+    feedback: tuple[Line, ...]
+    copied_example: bool = False
 
     def __str__(self) -> str:
-        return "\n".join(self.feedback)
+        return "\n".join(map(str, self.feedback))
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b42318"
         verdict = "Bestanden" if self.passed else "Noch nicht bestanden"
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
+        items = "".join(f"<li>{html.escape(str(line))}</li>" for line in self.feedback)
         return (
             f'<div class="rewrite-result"><strong style="color:{colour}">{verdict}</strong>'
             f'<ul style="list-style:none;padding-left:0">{items}</ul></div>'
@@ -97,6 +106,10 @@ class _Category:
     feedback: str
     insult: bool
     patterns: tuple[tuple[re.Pattern[str], int], ...]
+    only_in_questions: bool = False
+    # A match in a clause opened by one of these words describes the customer's problem
+    # ("Ich verstehe, dass es nicht klappt") and is no dead end.
+    skip_after: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -123,6 +136,10 @@ class Lexicon:
     german_words: frozenset[str]
     foreign_words: frozenset[str]
     fillers: frozenset[str]
+    formulas: tuple[re.Pattern[str], ...] = ()
+    vague_time: tuple[re.Pattern[str], ...] = ()
+    contrast: frozenset[str] = frozenset()
+    customer_verbs: frozenset[str] = frozenset()
     protected: frozenset[str] = field(default_factory=frozenset)
     protected_stems: tuple[str, ...] = ()
     targets: frozenset[str] = field(default_factory=frozenset)
@@ -214,11 +231,12 @@ def _literal_words(phrase: str) -> list[str]:
 
 _LIST_SECTIONS = (
     "acknowledgement", "regret_if_followed_by_step", "own_action", "handover", "alternative",
-    "time_frame", "clarifying", "instruction", "rude", "du_form",
+    "time_frame", "clarifying", "instruction", "rude", "du_form", "formulas", "vague_time",
 )
 _WORD_SECTIONS = (
     "negation", "clause_breaks", "first_person", "imperative_lead", "question_not_clarifying",
-    "acronyms", "german_words", "foreign_words", "fillers", "known_words",
+    "acronyms", "german_words", "foreign_words", "fillers", "known_words", "contrast",
+    "customer_verbs",
 )
 _NEUTRALISERS = ("never", "step", "own_action")
 _CORRECTION_SECTIONS = (
@@ -269,7 +287,8 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
         raise ValueError(f"{where}: must be a mapping with id, neutralised_by, feedback, phrases")
     ident = item.get("id")
     where += f" ({ident!r})"
-    unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult"}
+    unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult",
+                           "only_in_questions", "skip_after"}
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
     if not isinstance(ident, str) or not ident:
@@ -278,8 +297,12 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
         raise ValueError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
     if not isinstance(item.get("feedback"), str) or not item["feedback"].strip():
         raise ValueError(f"{where}: 'feedback' must be a non-empty string")
-    if not isinstance(item.get("insult", False), bool):
-        raise ValueError(f"{where}: 'insult' must be true or false")
+    for flag in ("insult", "only_in_questions"):
+        if not isinstance(item.get(flag, False), bool):
+            raise ValueError(f"{where}: '{flag}' must be true or false")
+    skip = item.get("skip_after", [])
+    if not isinstance(skip, list) or not all(isinstance(w, str) for w in skip):
+        raise ValueError(f"{where}: 'skip_after' must be a list of words")
     phrases = _string_list(path, item, "phrases") if "phrases" in item else None
     if phrases is None:
         raise ValueError(f"{where}: 'phrases' must be a non-empty list")
@@ -287,7 +310,8 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
     negs = [_expected_negations(p, negation) for p in phrases]
     return _Category(
         ident, item["neutralised_by"], item["feedback"].strip(), item.get("insult", False),
-        tuple(zip(patterns, negs, strict=True)),
+        tuple(zip(patterns, negs, strict=True)), item.get("only_in_questions", False),
+        frozenset(normalise(w) for w in skip),
     )
 
 
@@ -325,6 +349,8 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         german_words=words["german_words"],
         foreign_words=words["foreign_words"],
         fillers=words["fillers"],
+        contrast=words["contrast"],
+        customer_verbs=words["customer_verbs"],
         protected=protected,
         protected_stems=protected_stems,
         targets=targets,
@@ -377,7 +403,8 @@ def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
     if not isinstance(item, dict):
         raise ValueError(f"{where}: must be a mapping")
     where += f" ({item.get('key')!r})"
-    allowed = {"key", "situation", "original", "requires", "example", "original_is_dead_end"}
+    allowed = {"key", "situation", "original", "requires", "example", "original_is_dead_end",
+               "original_move", "shown"}
     if set(item) - allowed:
         raise ValueError(f"{where}: unknown field(s) {sorted(set(item) - allowed)}")
     for name in ("key", "situation", "original", "example"):
@@ -392,10 +419,20 @@ def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
     if not isinstance(dead_end, bool):
         raise ValueError(f"{where}: 'original_is_dead_end' must be true or false")
     required = tuple(c for c in CRITERIA if c in {"R1", "R4", *requires})
+    moves = _compile_list(path, f"exercise {number} original_move",
+                          _optional_strings(where, item, "original_move"))
+    shown = (item["example"].strip(), *_optional_strings(where, item, "shown"))
     return Exercise(
         item["key"], item["situation"].strip(), item["original"].strip(), required,
-        item["example"].strip(), dead_end,
+        item["example"].strip(), dead_end, moves, shown,
     )
+
+
+def _optional_strings(where: str, item: dict[str, Any], name: str) -> list[str]:
+    value = item.get(name, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"{where}: '{name}' must be a list of non-empty strings")
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -568,8 +605,10 @@ def _words(hit: _Hit, text: _Text) -> set[str]:
 def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]]:
     """Return (valid, negated) acknowledgement hits."""
     valid, negated = [], []
+    formulas = _find(lex.formulas, text)  # "Danke für Ihren Anruf" is politeness, no R2
     for hit in _find(lex.acknowledgement, text):
-        (negated if _negated(text, hit, lex) else valid).append(hit)
+        if not _overlaps(hit, formulas):
+            (negated if _negated(text, hit, lex) else valid).append(hit)
     return valid, negated
 
 
@@ -577,10 +616,32 @@ def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
     found = []
     for hit in _find(lex.own_action, text):
         position = text.token_at(hit.start)
-        if _has_first_person(text, position, lex) and not _customer_imperative(text, position, lex):
+        if _speaker_acts(text, position, lex) and not _customer_imperative(text, position, lex):
             if not _negated(text, hit, lex):
                 found.append(_Hit(hit.start, hit.end, _clause_quote(text, position), "own"))
     return found
+
+
+def _clause_words(text: _Text, position: int) -> list[str]:
+    segment = text.segment_ids[position]
+    return [text.tokens[n][0] for n, s in enumerate(text.segment_ids) if s == segment]
+
+
+def _speaker_acts(text: _Text, position: int, lex: Lexicon) -> bool:
+    """The speaker is the one who acts: first person in the clause, or in the sentence when
+    the customer is not the clause's subject ("…, dass Sie das klären möchten")."""
+    words = _clause_words(text, position)
+    if any(w in lex.first_person for w in words):
+        return True
+    return not _customer_clause(words, lex) and _has_first_person(text, position, lex)
+
+
+def _customer_clause(words: list[str], lex: Lexicon) -> bool:
+    lead = words[1:] if words and words[0] in lex.clause_breaks else words
+    if lead[:1] == ["sie"]:
+        return True
+    pairs = zip(words, words[1:], strict=False)
+    return any(a in lex.customer_verbs and b == "sie" for a, b in pairs)
 
 
 def _has_first_person(text: _Text, position: int, lex: Lexicon) -> bool:
@@ -610,6 +671,11 @@ def _clause_quote(text: _Text, position: int) -> str:
     return words if len(words) <= 70 else words[:67] + "…"
 
 
+def _in_question(text: _Text, pos: int) -> bool:
+    end = _SENTENCE_END.search(text.norm, pos)
+    return end is not None and "?" in end.group()
+
+
 def _questions(text: _Text, lex: Lexicon) -> list[_Hit]:
     hits = []
     for match in re.finditer(r"[^.!?;\n]+\?", text.norm):
@@ -620,6 +686,10 @@ def _questions(text: _Text, lex: Lexicon) -> list[_Hit]:
     return hits
 
 
+def _overlaps(hit: _Hit, others: Iterable[_Hit]) -> bool:
+    return any(hit.start < other.end and other.start < hit.end for other in others)
+
+
 def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
     hits = _own_actions(text, lex)
     for kind, patterns in (
@@ -628,10 +698,23 @@ def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
     ):
         hits += [_Hit(h.start, h.end, h.quote, kind) for h in _find(patterns, text)
                  if not _negated(text, h, lex)]
-    hits += [_Hit(h.start, h.end, h.quote, "time") for h in _find(lex.time_frame, text)]
+    hits += [_Hit(h.start, h.end, h.quote, "time") for h in _time_frames(text, lex)]
     hits += [_Hit(h.start, h.end, h.quote, "question") for h in _find(lex.clarifying, text)]
     hits += _questions(text, lex)
-    return sorted(hits, key=lambda h: h.start)
+    # "Was kann ich für Sie tun?" is a greeting, not a step about the case.
+    formulas = _find(lex.formulas, text)
+    return sorted((h for h in hits if not _overlaps(h, formulas)), key=lambda h: h.start)
+
+
+def _time_frames(text: _Text, lex: Lexicon) -> list[_Hit]:
+    """Time frames a German reader takes as a commitment: "irgendwann heute" is none."""
+    vague = _find(lex.vague_time, text)
+    found = []
+    for hit in _find(lex.time_frame, text):
+        close = [v for v in vague if v.start < hit.end and hit.start - v.end <= 2]
+        if not close:
+            found.append(hit)
+    return found
 
 
 def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Category, _Hit]]:
@@ -643,14 +726,39 @@ def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Categ
             category.neutralised_by == "own_action" and own
         ):
             continue
-        for pattern, pattern_negations in category.patterns:
-            for match in pattern.finditer(text.norm):
-                if _extra_negation(match.group(), pattern_negations, lex):
-                    continue
-                found.append((category, _Hit(match.start(), match.end(),
-                                             text.quote(*match.span()))))
-                break
+        hit = _first_dead_end(text, lex, category)
+        if hit is not None:
+            found.append((category, hit))
     return found
+
+
+def _first_dead_end(text: _Text, lex: Lexicon, category: _Category) -> _Hit | None:
+    for pattern, pattern_negations in category.patterns:
+        for match in pattern.finditer(text.norm):
+            if _extra_negation(match.group(), pattern_negations, lex):
+                continue
+            if category.only_in_questions and not _in_question(text, match.start()):
+                continue
+            lead = _clause_words(text, text.token_at(match.start()))[:1]
+            if lead and lead[0] in category.skip_after:
+                continue
+            return _Hit(match.start(), match.end(), text.quote(*match.span()))
+    return None
+
+
+def _take_back(text: _Text, lex: Lexicon, acks: list[_Hit], ways: list[_Hit]) -> _Hit | None:
+    """An acknowledgement followed by "aber/trotzdem/jedoch …" with a negation and no way
+    forward anywhere: the contrast takes the acknowledgement back."""
+    if not acks or ways:
+        return None
+    first = text.token_at(acks[0].start)
+    for number in range(first + 1, len(text.tokens)):
+        if text.tokens[number][0] not in lex.contrast:
+            continue
+        if any(w in lex.negation for w in _clause_words(text, number)):
+            return _Hit(text.tokens[number][1], text.tokens[number][2],
+                        _clause_quote(text, number))
+    return None
 
 
 def _extra_negation(matched: str, expected: int, lex: Lexicon) -> bool:
@@ -670,22 +778,30 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 # --------------------------------------------------------------------------- register (R4)
 
 
-def _register_problems(text: _Text, lex: Lexicon, original: str) -> list[str]:
-    problems = []
+def _missed(criterion: str, text: str) -> Line:
+    return Line(criterion, Verdict.MISSED, text)
+
+
+def _register_problems(text: _Text, lex: Lexicon, original: str) -> list[Line]:
     words = [t[0] for t in text.tokens]
     if not any(ch.isalpha() for ch in text.raw):
-        return ["✗ Deine Antwort enthält keine Wörter – schreib einen ganzen Satz."]
+        return [_missed("R4", "Deine Antwort enthält keine Wörter – schreib einen ganzen Satz.")]
+    problems = []
     if len(words) < MIN_WORDS:
-        problems.append(f"✗ Zu kurz: Schreib mindestens {MIN_WORDS} Wörter.")
+        problems.append(_missed("R4", f"Zu kurz: Schreib mindestens {MIN_WORDS} Wörter."))
     elif len(words) > MAX_WORDS:
-        problems.append(f"✗ Zu lang: höchstens {MAX_WORDS} Wörter (du hast {len(words)}).")
+        problems.append(
+            _missed("R4", f"Zu lang: höchstens {MAX_WORDS} Wörter (du hast {len(words)}).")
+        )
     if _not_german(words, lex):
-        problems.append("✗ Bitte antworte auf Deutsch.")
+        problems.append(_missed("R4", "Bitte antworte auf Deutsch."))
     problems += _shouting(text, lex)
     problems += _du_form(text, lex, original)
     rude = _find(lex.rude, text)
     if rude:
-        problems.append(f"✗ Unhöfliches Wort („{rude[0].quote}“) – das beleidigt den Kunden.")
+        problems.append(
+            _missed("R4", f"Unhöfliches Wort („{rude[0].quote}“) – das beleidigt den Kunden.")
+        )
     return problems
 
 
@@ -695,26 +811,26 @@ def _not_german(words: list[str], lex: Lexicon) -> bool:
     return german == 0 or foreign > german
 
 
-def _shouting(text: _Text, lex: Lexicon) -> list[str]:
+def _shouting(text: _Text, lex: Lexicon) -> list[Line]:
     caps = [
         w for w in re.findall(r"[^\W\d_]+", text.raw)
         if len(w) >= 2 and w.isupper() and w.upper() not in lex.acronyms
     ]
     loud = [w for w in caps if len(w) >= 4]
     if loud or len(caps) >= 2:
-        return [f"✗ Großbuchstaben wirken wie Schreien („{(loud or caps)[0]}“)."]
+        return [_missed("R4", f"Großbuchstaben wirken wie Schreien („{(loud or caps)[0]}“).")]
     if re.search(r"[!?]{3,}", text.raw):
-        return ["✗ „!!!“ wirkt wie Schreien – ein Ausrufezeichen reicht."]
+        return [_missed("R4", "„!!!“ wirkt wie Schreien – ein Ausrufezeichen reicht.")]
     return []
 
 
-def _du_form(text: _Text, lex: Lexicon, original: str) -> list[str]:
+def _du_form(text: _Text, lex: Lexicon, original: str) -> list[Line]:
     hits = _find(lex.du_form, text)
     if not hits:
         return []
     if original and _find(lex.du_form, _analyse(original, lex)):
         return []
-    return [f"✗ Du duzt den Kunden („{hits[0].quote}“) – bleib beim „Sie“."]
+    return [_missed("R4", f"Du duzt den Kunden („{hits[0].quote}“) – bleib beim „Sie“.")]
 
 
 # --------------------------------------------------------------------------- the check
@@ -725,6 +841,13 @@ class _Task:
     original: str
     required: tuple[str, ...]
     original_is_dead_end: bool
+    original_move: tuple[re.Pattern[str], ...] = ()
+    shown: tuple[str, ...] = ()
+
+
+def _task(found: Exercise) -> _Task:
+    return _Task(found.original, found.required, found.original_is_dead_end,
+                 found.original_move, found.shown)
 
 
 def _resolve(original_or_key: str) -> _Task:
@@ -736,14 +859,13 @@ def _resolve(original_or_key: str) -> _Task:
     candidate = original_or_key.strip()
     table = _exercises()
     if candidate.casefold() in table:
-        found = table[candidate.casefold()]
-        return _Task(found.original, found.required, found.original_is_dead_end)
+        return _task(table[candidate.casefold()])
     if _KEY_LIKE.match(candidate):
         raise ValueError(f"unknown exercise key {candidate!r}; known keys: {', '.join(table)}")
     wanted = _tokens(normalise(candidate))
     for found in table.values():
         if _tokens(normalise(found.original)) == wanted:
-            return _Task(found.original, found.required, found.original_is_dead_end)
+            return _task(found)
     return _Task(candidate, ("R1", "R3", "R4"), True)
 
 
@@ -757,10 +879,10 @@ def check_rewrite(original_or_key: str, rewrite: str) -> RewriteResult:
     if not isinstance(rewrite, str):
         raise TypeError(f"rewrite must be a str, not {type(rewrite).__name__}")
     if not rewrite.strip():
-        return _early(task, f"✗ {EMPTY_MESSAGE}")
+        return _early(task, EMPTY_MESSAGE)
     if len(rewrite) > MAX_CHARS:
         return _early(
-            task, f"✗ Deine Antwort ist zu lang: höchstens {MAX_WORDS} Wörter. "
+            task, f"Deine Antwort ist zu lang: höchstens {MAX_WORDS} Wörter. "
             "Kürze sie auf das Wesentliche."
         )
     lex = _lexicon()
@@ -769,51 +891,101 @@ def check_rewrite(original_or_key: str, rewrite: str) -> RewriteResult:
 
 
 def find_time_frame(text: str) -> str | None:
-    """The first time frame in ``text`` ("bis 14 Uhr", "in zehn Minuten"), as written."""
+    """The first time frame in ``text`` ("bis 14 Uhr", "um halb drei"), as written; vague
+    ones ("irgendwann heute", "bald", "später") are none."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
         return None
     lex = _lexicon()
-    hits = _find(lex.time_frame, _analyse(unicodedata.normalize("NFC", text), lex))
+    hits = _time_frames(_analyse(unicodedata.normalize("NFC", text), lex), lex)
     return hits[0].quote if hits else None
 
 
-def _early(task: _Task, line: str) -> RewriteResult:
-    return RewriteResult(False, dict.fromkeys(CRITERIA, False), task.required, (line,))
+def find_own_step(text: str) -> str | None:
+    """The first step the speaker takes or hands over ("ich melde mich"), as written."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
+        return None
+    lex = _lexicon()
+    ways = _ways_forward(_analyse(unicodedata.normalize("NFC", text), lex), lex)
+    steps = [h for h in ways if h.kind in ("own", "handover")]
+    return steps[0].quote if steps else None
+
+
+def _early(task: _Task, message: str) -> RewriteResult:
+    return RewriteResult(False, dict.fromkeys(CRITERIA, False), task.required,
+                         (_missed("", message),))
 
 
 def _judge(text: _Text, task: _Task, lex: Lexicon) -> RewriteResult:
-    ways = _ways_forward(text, lex)
-    dead = _dead_ends(text, lex, ways)
     acks, negated_acks = _acknowledgements(text, lex)
+    ways = _ways_forward(text, lex)
+    ways = _without_original_move(text, task, ways, acks)
+    dead = _dead_ends(text, lex, ways)
+    # A step inside a dead end ("finden Sie in den FAQ") is no step; judge again without it.
+    ways = [w for w in ways if not _overlaps(w, [hit for _, hit in dead])]
+    dead = _dead_ends(text, lex, ways)
+    take_back = _take_back(text, lex, acks, ways)
     copy, kept = _original_overlap(text, task, lex)
     insult = any(c.insult for c, _ in dead) or bool(_find(lex.rude, text))
-    r1_lines = _r1_lines(dead, negated_acks, kept, task)
+    r1_lines = _r1_lines(dead, negated_acks, kept, task, take_back)
     r1 = not r1_lines
     r2_line, r2 = _r2_line(text, task, lex, acks, ways, hollow=not r1 or insult)
     r3_line, r3 = _r3_line(task, ways, dead)
     if _not_german([t[0] for t in text.tokens], lex):
         # The lexicon is German: no credit for acknowledgement or step in other languages.
-        r2_line, r2 = _mark(r2_line, "R2" in task.required), False
-        r3_line, r3 = _mark(r3_line, "R3" in task.required), False
+        r2_line, r2 = _german_only("R2", "R2" in task.required), False
+        r3_line, r3 = _german_only("R3", "R3" in task.required), False
     r4_lines = _register_problems(text, lex, task.original)
     if copy:
-        r4_lines.insert(0, "✗ Das ist (fast) wörtlich das Original – formuliere es neu.")
+        r4_lines.insert(
+            0, _missed("R4", "Das ist (fast) wörtlich das Original – formuliere es neu.")
+        )
     if any(c.insult for c, _ in dead):
-        r4_lines.append("✗ Eine versteckte Beleidigung ist unhöflich.")
+        r4_lines.append(_missed("R4", "Eine versteckte Beleidigung ist unhöflich."))
     r4 = not r4_lines
     criteria = {"R1": r1, "R2": r2, "R3": r3, "R4": r4}
-    feedback = (
-        (r1_lines or ["✓ Keine Sackgasse, keine Schuldzuweisung, kein Spott."])
-        + [r2_line, r3_line]
-        + (r4_lines or [f"✓ Ton und Form passen: höflich, per „Sie“, {len(text.tokens)} Wörter."])
-    )
+    r1_ok = Line("R1", Verdict.MET, "Keine Sackgasse, keine Schuldzuweisung, kein Spott.")
+    r4_ok = Line("R4", Verdict.MET,
+                 f"Ton und Form passen: höflich, per „Sie“, {len(text.tokens)} Wörter.")
+    feedback = (r1_lines or [r1_ok]) + [r2_line, r3_line] + (r4_lines or [r4_ok])
+    copied = _copies_shown(text, task, lex)
+    if copied:
+        feedback.append(Line("", Verdict.NOTE, COPIED_EXAMPLE))
     passed = all(criteria[c] for c in task.required)
-    return RewriteResult(passed, criteria, task.required, tuple(feedback))
+    return RewriteResult(passed, criteria, task.required, tuple(feedback), copied)
 
 
-def _mark(line: str, required: bool) -> str:
-    what = "Verständnis" if "Verständnis" in line else "einen nächsten Schritt"
-    return f"{'✗' if required else '💡'} {what} erkenne ich nur in einer deutschen Antwort."
+COPIED_EXAMPLE = (
+    "Das ist (fast) wörtlich ein Beispielsatz aus dem Kurs. Zum Üben ist das in Ordnung; in "
+    "einer bewerteten Aufgabe zählt nur eine eigene Antwort auf die neue Situation, eine Kopie "
+    "bringt dort 0 Punkte."
+)
+
+
+def _without_original_move(
+    text: _Text, task: _Task, ways: list[_Hit], acks: list[_Hit]
+) -> list[_Hit]:
+    """The original's own move ("neu gestartet?") is a step only after an acknowledgement."""
+    if not task.original_move:
+        return ways
+    moves = [_Hit(m.start(), m.end(), "") for p in task.original_move
+             for m in p.finditer(text.norm)]
+    first_ack = min((a.start for a in acks), default=len(text.norm))
+    return [w for w in ways if not _overlaps(w, moves) or first_ack < w.start]
+
+
+def _copies_shown(text: _Text, task: _Task, lex: Lexicon) -> bool:
+    answer = set(_core([t[0] for t in text.tokens], lex))
+    for phrase in task.shown:
+        shown = set(_core(_tokens(normalise(phrase)), lex))
+        if shown and len(answer & shown) / len(answer | shown) >= 0.8:
+            return True
+    return False
+
+
+def _german_only(criterion: str, required: bool) -> Line:
+    what = "Verständnis" if criterion == "R2" else "einen nächsten Schritt"
+    return Line(criterion, Verdict.MISSED if required else Verdict.TIP,
+                f"{what} erkenne ich nur in einer deutschen Antwort.")
 
 
 def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, bool]:
@@ -827,62 +999,71 @@ def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, boo
     return copy, kept and task.original_is_dead_end
 
 
-def _r1_lines(dead, negated_acks: list[_Hit], kept: bool, task: _Task) -> list[str]:
+def _r1_lines(
+    dead: list[tuple[_Category, _Hit]], negated_acks: list[_Hit], kept: bool, task: _Task,
+    take_back: _Hit | None,
+) -> list[Line]:
     lines = []
     if kept:
-        lines.append(
-            f"✗ Du übernimmst die Worte des Originals („{task.original.rstrip('.?!')}“) – "
+        lines.append(_missed(
+            "R1", f"Du übernimmst die Worte des Originals („{task.original.rstrip('.?!')}“) – "
             "formuliere die Grenze neu und zeig, was du tust."
-        )
+        ))
     for category, hit in dead:
-        lines.append(f"✗ „{hit.quote}“: {category.feedback}")
+        lines.append(_missed("R1", f"„{hit.quote}“: {category.feedback}"))
     if negated_acks:
-        lines.append(
-            f"✗ Dein Verständnis ist verneint („{negated_acks[0].quote}“ mit „nicht“/„kein“) – "
-            "das wirkt abweisend."
-        )
+        lines.append(_missed(
+            "R1", f"Dein Verständnis ist verneint („{negated_acks[0].quote}“ mit „nicht“/„kein“) "
+            "– das wirkt abweisend."
+        ))
+    if take_back is not None and not dead:
+        lines.append(_missed(
+            "R1", f"„{take_back.quote}“ nimmt dein Verständnis wieder zurück, und es folgt kein "
+            "Schritt – sag, was du tust."
+        ))
     return lines
 
 
-def _r2_line(text, task, lex, acks, ways, hollow: bool) -> tuple[str, bool]:
-    required = "R2" in task.required
-    missing = "✗" if required else "💡"
+def _r2_line(
+    text: _Text, task: _Task, lex: Lexicon, acks: list[_Hit], ways: list[_Hit], hollow: bool
+) -> tuple[Line, bool]:
+    missing = Verdict.MISSED if "R2" in task.required else Verdict.TIP
     regrets = [
         h for h in _find(lex.regret_if_followed_by_step, text)
         if any(w.start > h.start for w in ways)
     ]
     found = sorted(acks + regrets, key=lambda h: h.start)
     if found and hollow:
-        return (
-            f"{missing} Dein Verständnis („{found[0].quote}“) wird durch Sackgasse, Vorwurf "
-            "oder Unhöflichkeit zurückgenommen – so zählt es nicht.", False
-        )
+        return Line("R2", missing, f"Dein Verständnis („{found[0].quote}“) wird durch Sackgasse, "
+                    "Vorwurf oder Unhöflichkeit zurückgenommen – so zählt es nicht."), False
     if found:
-        return f"✓ Du zeigst Verständnis („{found[0].quote}“).", True
-    if required:
-        return (
-            "✗ Es fehlt eine Anerkennung: Zeig Verständnis, bedaure die Lage oder entschuldige "
-            "dich (z. B. „Das ist wirklich ärgerlich.“).", False
-        )
-    return (
-        "💡 Gut wäre noch ein Satz, der Verständnis zeigt (z. B. „Das ist ärgerlich.“).", False
-    )
+        return Line("R2", Verdict.MET, f"Du zeigst Verständnis („{found[0].quote}“)."), True
+    if missing is Verdict.MISSED:
+        return Line("R2", missing, "Es fehlt eine Anerkennung: Zeig Verständnis, bedaure die "
+                    "Lage oder entschuldige dich (z. B. „Das ist wirklich ärgerlich.“)."), False
+    return Line("R2", missing, "Gut wäre noch ein Satz, der Verständnis zeigt "
+                "(z. B. „Das ist ärgerlich.“)."), False
 
 
-def _r3_line(task: _Task, ways: list[_Hit], dead) -> tuple[str, bool]:
-    required = "R3" in task.required
+def _r3_line(
+    task: _Task, ways: list[_Hit], dead: list[tuple[_Category, _Hit]]
+) -> tuple[Line, bool]:
+    missing = Verdict.MISSED if "R3" in task.required else Verdict.TIP
     if ways:
-        return f"✓ Du bietest einen Weg nach vorn an („{ways[0].quote}“).", True
-    if any(c.ident in ("referral", "not-responsible") for c, _ in dead):
-        return (
-            f"{'✗' if required else '💡'} Ein Verweis ohne Übergabe ist kein nächster Schritt: "
-            "Verbinde, eröffne ein Ticket oder kläre selbst, wer zuständig ist.", False
-        )
-    if required:
-        return "✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?", False
-    return (
-        "💡 Gut wäre noch ein nächster Schritt (z. B. „Ich kümmere mich sofort darum.“).", False
-    )
+        found = f"Du bietest einen Weg nach vorn an („{ways[0].quote}“)."
+        return Line("R3", Verdict.MET, found), True
+    if any(c.ident in _REFERRALS for c, _ in dead):
+        return Line("R3", missing, "Ein Verweis ohne Übergabe ist kein nächster Schritt: "
+                    "Verbinde, eröffne ein Ticket oder kläre selbst, wer zuständig ist."), False
+    if missing is Verdict.MISSED:
+        return Line("R3", missing,
+                    "Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?"), False
+    return Line("R3", missing, "Gut wäre noch ein nächster Schritt "
+                "(z. B. „Ich kümmere mich sofort darum.“)."), False
+
+
+# Dead-end categories that send the customer elsewhere (their R3 hint names the handover).
+_REFERRALS = ("referral", "not-responsible", "customer-does-it")
 
 
 # --------------------------------------------------------------------------- CLI
@@ -904,7 +1085,7 @@ def _answer_line(number: int, line: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         return {"error": str(exc), "line": number}
     return {"passed": result.passed, "criteria": result.criteria,
-            "feedback": list(result.feedback)}
+            "feedback": [str(line) for line in result.feedback]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -103,8 +103,8 @@ def test_grade_rewrite_gives_a_point_per_required_criterion(
     [
         ("Ich räume Ihr Postfach auf und rufe Sie bis 11 Uhr an. Passt das?", 3.0,
          "✓ Du nennst einen Zeitrahmen („bis 11 Uhr“)."),
-        ("Ich kümmere mich darum.", 2.0, "✗ Es fehlt ein Zeitrahmen"),
-        ("Ich melde mich in zehn Minuten bei dir.", 2.0, "du"),
+        ("Ich kümmere mich darum.", 1.5, "✗ Es fehlt ein Zeitrahmen"),
+        ("Ich melde mich in zehn Minuten bei dir.", 0.0, "du"),
         ("", 0.0, "Bitte schreibe eine Antwort."),
     ],
 )

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course import rewrite
+from course.feedback import Verdict
 from course.rewrite import (
     EMPTY_MESSAGE,
     RewriteResult,
@@ -116,7 +117,7 @@ def test_acknowledgement_taken_back_by_dead_end():
     """Does „Tut mir leid, da lässt sich nichts machen.“ lose R2 and fail R1?"""
     result = check_rewrite("nichts-machen", "Tut mir leid, da lässt sich nichts machen.")
     assert not result.criteria["R1"] and not result.criteria["R2"]
-    assert any("zurückgenommen" in line for line in result.feedback)
+    assert any("zurückgenommen" in line.text for line in result.feedback)
 
 
 def test_leider_counts_only_with_a_way_forward():
@@ -189,14 +190,18 @@ def test_feedback_quotes_what_was_found():
     text = str(result)
     assert "✓ Du zeigst Verständnis („ärgerlich“)." in text
     assert "✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?" in text
-    assert all(line[0] in "✓✗💡" for line in result.feedback)
+    by_criterion = {line.criterion: line.verdict for line in result.feedback}
+    assert by_criterion == {"R1": Verdict.MET, "R2": Verdict.MET, "R3": Verdict.MISSED,
+                            "R4": Verdict.MET}
 
 
 def test_recommended_criterion_gives_a_tip_not_a_fail():
     """Does a missing recommended criterion give a 💡 line but not fail the answer?"""
     result = check_rewrite("beruhigen", "Ich verstehe Ihre Frustration.")
     assert result.passed
-    assert any(line.startswith("💡 Gut wäre noch") for line in result.feedback)
+    tips = [line for line in result.feedback if line.verdict is Verdict.TIP]
+    assert [line.criterion for line in tips] == ["R3"]
+    assert tips[0].text.startswith("Gut wäre noch")
 
 
 def test_free_original_equal_to_a_table_phrase_uses_that_exercise():
@@ -215,7 +220,7 @@ def test_empty_answer_asks_for_an_answer(answer):
     """Does an empty or blank answer fail with „Bitte schreibe eine Antwort.“?"""
     result = check_rewrite("beruhigen", answer)
     assert not result.passed
-    assert any(EMPTY_MESSAGE in line for line in result.feedback)
+    assert any(EMPTY_MESSAGE in line.text for line in result.feedback)
 
 
 def test_one_megabyte_answer_is_rejected_fast():
