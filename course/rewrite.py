@@ -533,7 +533,7 @@ def _correct_typos(norm: str, index: list[int], lex: Lexicon) -> tuple[str, list
 
 
 def _correct_word(word: str, lex: Lexicon) -> str:
-    if len(word) < 4 or not word.isalpha() or word in lex.protected:
+    if len(word) < 5 or not word.isalpha() or word in lex.protected:
         return word
     if any(word.startswith(stem) for stem in lex.protected_stems):
         return word
@@ -542,11 +542,16 @@ def _correct_word(word: str, lex: Lexicon) -> str:
 
 @lru_cache(maxsize=4096)
 def _correct_unknown(word: str, targets: frozenset[str], stems: tuple[str, ...]) -> str:
+    # Typos seldom hit the first letters; correcting there turns real words into lexicon
+    # words ("alte" -> "halte", "Sicherheit" -> "Sucherheit").
     for known in sorted(targets):
-        if abs(len(known) - len(word)) <= 1 and _within_one_edit(word, known):
+        if known[0] == word[0] and abs(len(known) - len(word)) <= 1 \
+                and _within_one_edit(word, known):
             return known
     if len(word) >= 5:
         for stem in stems:
+            if stem[:2] != word[:2]:
+                continue
             for cut in (len(stem) - 1, len(stem), len(stem) + 1):
                 if 0 < cut <= len(word) and _within_one_edit(word[:cut], stem):
                     return stem + word[cut:]
@@ -718,7 +723,8 @@ def _time_frames(text: _Text, lex: Lexicon) -> list[_Hit]:
 
 
 def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Category, _Hit]]:
-    own = any(h.kind in ("own", "handover") for h in ways)
+    # "…, dann schauen wir weiter" waits for the customer to act first: no own step.
+    own = any(h.kind in ("own", "handover") and not _conditional(text, h) for h in ways)
     step = any(h.kind in ("own", "handover", "alternative", "instruction") for h in ways)
     found = []
     for category in lex.dead_ends:
@@ -730,6 +736,11 @@ def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Categ
         if hit is not None:
             found.append((category, hit))
     return found
+
+
+def _conditional(text: _Text, hit: _Hit) -> bool:
+    words = _clause_words(text, text.token_at(hit.start))
+    return bool(words) and words[0] == "dann"
 
 
 def _first_dead_end(text: _Text, lex: Lexicon, category: _Category) -> _Hit | None:
@@ -995,7 +1006,9 @@ def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, boo
     if not original:
         return False, False
     copy = answer == original or (bool(answer) and set(answer) <= set(original))
-    kept = len(original) >= 3 and _contains(answer, original)
+    # Any clause of the original kept word for word ("Das steht alles in der Anleitung").
+    clauses = [_core(_tokens(c), lex) for c in re.split(r"[.:;!?,]", normalise(task.original))]
+    kept = any(len(c) >= 3 and _contains(answer, c) for c in clauses)
     return copy, kept and task.original_is_dead_end
 
 
