@@ -987,10 +987,16 @@ def _without_original_move(
 def _copies_shown(text: _Text, task: _Task, lex: Lexicon) -> bool:
     answer = set(_core([t[0] for t in text.tokens], lex))
     for phrase in task.shown:
-        shown = set(_core(_tokens(normalise(phrase)), lex))
+        shown = _shown_words(phrase)
         if shown and len(answer & shown) / len(answer | shown) >= 0.8:
             return True
     return False
+
+
+@lru_cache(maxsize=256)
+def _shown_words(phrase: str) -> frozenset[str]:
+    lex = _lexicon()
+    return frozenset(_core([t[0] for t in _analyse(phrase, lex).tokens], lex))
 
 
 def _german_only(criterion: str, required: bool) -> Line:

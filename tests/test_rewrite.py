@@ -128,11 +128,12 @@ def test_leider_counts_only_with_a_way_forward():
 
 
 def test_neu_gestartet_acknowledgement_plus_question_passes():
-    """Does acknowledgement + restart question pass while the bare question fails R2?"""
+    """Does acknowledgement + restart question pass, while the bare question (the original
+    reworded) gets neither R2 nor R3?"""
     good = check_rewrite("neu-gestartet", "Oh, das ist ärgerlich. Haben Sie schon neu gestartet?")
     bare = check_rewrite("neu-gestartet", "Haben Sie den Rechner schon neu gestartet?")
     assert good.passed
-    assert not bare.passed and not bare.criteria["R2"] and bare.criteria["R3"]
+    assert not bare.passed and not bare.criteria["R2"] and not bare.criteria["R3"]
 
 
 def test_casual_friendly_register_is_fine_but_implied_insult_is_not():
