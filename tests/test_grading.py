@@ -144,3 +144,18 @@ def test_grade_agree(
     assert agree_satz is sentence
     assert grade_agree("agree_satz") == points
     assert message in capsys.readouterr().out
+
+
+def test_class_report_counts_the_missed_lines_grade_rewrite_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Does the class report find a learner's ✗ line among grade_rewrite's output, but not the
+    ✓ lines, the points note or the criteria summary?"""
+    from course.grading import grade_rewrite, handed_over
+    from course.report import _failures
+
+    with handed_over({"antwort": "Vielen Dank für Ihren Anruf."}):
+        grade_rewrite("antwort", "nichts-machen")
+    printed = capsys.readouterr().out
+    found = [line for line, _ in _failures({"ben": [printed]})]
+    assert found == ["✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?"]
