@@ -94,6 +94,7 @@ def main() -> int:
     evaluate("holdout", load(DATA / "rewrite_holdout.jsonl"))
     evaluate("held-out (issue 15)", load(DATA / "rewrite_heldout_issue15.jsonl"))
     evaluate("held-out, blind (issue 15)", load(DATA / "rewrite_heldout_issue15_blind.jsonl"))
+    evaluate("held-out, final (issue 15)", load(DATA / "rewrite_heldout_issue15_final.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

@@ -73,6 +73,21 @@ def test_devset_criteria_agree_at_least_95_percent():
         assert agree / len(DEVSET) >= 0.95, criterion
 
 
+HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
+            "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl")
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_held_out_verdicts_meet_the_targets(name):
+    """Do the held-out sets agree >= 94 % with the labels, with <= 5 % false passes?"""
+    items = _items(name)
+    passed = [_check(item).passed for item in items]
+    agree = sum(p is item["passed"] for p, item in zip(passed, items, strict=True))
+    failing = [p for p, item in zip(passed, items, strict=True) if not item["passed"]]
+    assert agree / len(items) >= 0.94
+    assert sum(failing) / len(failing) <= 0.05
+
+
 # --------------------------------------------------------------------------- rubric
 
 
