@@ -240,13 +240,14 @@ def rewrite_points(result: RewriteResult, total: float) -> tuple[float, Line]:
     elif result.copied_example:
         why = "Eine Kopie des Beispielsatzes zeigt nicht, dass du es selbst kannst."
         points = 0.0
-    elif not content:
+    elif len(met) == len(content):
         why, points = "Alle Pflichtkriterien erfüllt.", total
     else:
         points = round(total * len(met) / len(content) * 2) / 2
-        why = (f"Die Punkte kommen aus {', '.join(content)}: erfüllt "
-               f"{', '.join(met) if met else 'keins davon'}. Höflich und ohne Sackgasse (R1, R4) "
-               "ist die Voraussetzung, bringt allein aber keine Punkte.")
+        done = {0: "erfüllt ist keins davon", 1: f"erfüllt ist {''.join(met)}"}.get(
+            len(met), f"erfüllt sind {' und '.join(met)}")
+        why = (f"Die Punkte kommen aus {' und '.join(content)}; {done}. Höflich und ohne "
+               "Sackgasse (R1, R4) ist die Voraussetzung, bringt allein aber keine Punkte.")
     return points, Line("points", Verdict.NOTE, f"{points:g} von {total:g} Punkten. {why}")
 
 
