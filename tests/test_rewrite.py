@@ -391,3 +391,9 @@ def test_import_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     assert proc.stdout.split() == ["False", "False", "0"]
+
+
+def test_referral_ids_named_in_the_checker_exist_in_the_lexicon():
+    """Does every dead-end id the R3 hint depends on exist in lexicon.yaml?"""
+    idents = {category.ident for category in load_lexicon().dead_ends}
+    assert set(rewrite._REFERRALS) <= idents
