@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT))
 from course.rewrite import CRITERIA, check_rewrite  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
-TARGETS = "targets: agreement >= 95 %, false passes <= 2 %, median <= 5 ms, import <= 0.2 s"
+TARGETS = ("targets on answers not tuned on: agreement >= 94 %, kappa >= 0.88, false passes "
+           "<= 5 %; median <= 5 ms; import course <= 0.3 s")
 
 
 def load(path: Path) -> list[dict]:
@@ -61,12 +62,24 @@ def evaluate(name: str, items: list[dict]) -> None:
             for item, result in zip(items, results, strict=True)
         )
         print(f"  {criterion} agreement:    {hits / len(items):.1%}")
+    _per_key(items, predicted)
     print(f"ms per answer:       median {statistics.median(times):.2f}, "
           f"p95 {percentile(times, 0.95):.2f}")
 
 
+def _per_key(items: list[dict], predicted: list[bool]) -> None:
+    keys: dict[str, list[int]] = {}
+    for item, passed in zip(items, predicted, strict=True):
+        counts = keys.setdefault(item.get("key") or "(original)", [0, 0, 0])
+        counts[0] += 1
+        counts[1] += passed and not item["passed"]
+        counts[2] += item["passed"] and not passed
+    for key, (total, false_pass, false_fail) in keys.items():
+        print(f"  {key:<15} n={total:<3} false passes {false_pass}, false fails {false_fail}")
+
+
 def import_time() -> float:
-    code = ("import time; t = time.perf_counter(); import course.rewrite; "
+    code = ("import time; t = time.perf_counter(); import course, course.rewrite; "
             "print(time.perf_counter() - t)")
     runs = [
         float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
@@ -79,6 +92,9 @@ def import_time() -> float:
 def main() -> int:
     evaluate("dev set", load(DATA / "rewrite_devset.jsonl"))
     evaluate("holdout", load(DATA / "rewrite_holdout.jsonl"))
+    evaluate("held-out (issue 15)", load(DATA / "rewrite_heldout_issue15.jsonl"))
+    evaluate("held-out, blind (issue 15)", load(DATA / "rewrite_heldout_issue15_blind.jsonl"))
+    evaluate("held-out, final (issue 15)", load(DATA / "rewrite_heldout_issue15_final.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from course.content import CONTENT_DIR, DIALOG_DIR, ContentError, _read_yaml, _Reader
+from course.feedback import Line
 
 MODELS_FILE = CONTENT_DIR / "dialog_models.yaml"
 ENDING_KINDS = {
@@ -385,7 +386,7 @@ class Turn:
     meter_before: int
     meter_after: int
     better: str | None  # a better reply, when this one broke the model
-    feedback: tuple[str, ...] = ()  # the rewrite checker's lines at a free-text turn
+    feedback: tuple[Line, ...] = ()  # the rewrite checker's lines at a free-text turn
     criteria: dict[str, bool] | None = None
 
 
@@ -463,7 +464,7 @@ class Conversation:
 
     def _advance(self, node: Node, step: int | str, text: str, target: str, change: int,
                  model: str, applied: bool, explanation: str, better: str | None,
-                 feedback: tuple[str, ...] = (), criteria: dict[str, bool] | None = None
+                 feedback: tuple[Line, ...] = (), criteria: dict[str, bool] | None = None
                  ) -> Turn:
         before = self.meter
         self.position, self.meter = self.scenario.step(before, target, change)

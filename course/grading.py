@@ -14,10 +14,14 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from course.content import Label, fold, load_labels, match_label
+from course.feedback import Line, Verdict
 from course.handover import figure_summary
+
+if TYPE_CHECKING:
+    from course.rewrite import RewriteResult
 
 # Set by the trusted scorer (course.trusted): the answers handed over as plain data.
 _HANDED: ContextVar[Mapping[str, Any] | None] = ContextVar("handed_over", default=None)
@@ -200,10 +204,13 @@ def grade_order(
 
 def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0,
                   label: str | None = None) -> float:
-    """Grade a rewrite with the rewrite checker: points for each required criterion met.
+    """Grade a rewrite with the rewrite checker; the points come from substance.
 
-    ``key`` is a rubric exercise key or the original phrase itself; ``label`` names the
-    exercise in the class report (default: the key).
+    The task is worth ``points_per_criterion`` × its required criteria. R1 (no dead end)
+    and R4 (register) are gates: failing one earns 0. The points are shared among the
+    required content criteria (R2, R3) that are met; none met, or a copy of a phrase the
+    course shows, earns 0. ``key`` is a rubric exercise key or the original phrase itself;
+    ``label`` names the exercise in the class report (default: the key).
     """
     from course.rewrite import check_rewrite
 
@@ -211,10 +218,37 @@ def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0,
     if not isinstance(value, str):
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
     result = check_rewrite(key, value)
+    total = points_per_criterion * len(result.required)
+    points, why = rewrite_points(result, total)
     for line in result.feedback:
         print(line)
+    print(why)
     print(criteria_line(label or key, result.criteria))
-    return sum(points_per_criterion for c in result.required if result.criteria[c])
+    return points
+
+
+def rewrite_points(result: RewriteResult, total: float) -> tuple[float, Line]:
+    """The points of a checked rewrite and a line that says where they come from."""
+    content = [c for c in result.required if c in ("R2", "R3")]
+    met = [c for c in content if result.criteria[c]]
+    gates = [c for c in ("R1", "R4") if not result.criteria[c]]
+    if gates:
+        why = (f"Ohne {' und '.join(gates)} gibt es keine Punkte: Eine Antwort mit Sackgasse, "
+               "Vorwurf oder falschem Ton ist keine gute Antwort, auch wenn sie sonst etwas "
+               "richtig macht.")
+        points = 0.0
+    elif result.copied_example:
+        why = "Eine Kopie des Beispielsatzes zeigt nicht, dass du es selbst kannst."
+        points = 0.0
+    elif len(met) == len(content):
+        why, points = "Alle Pflichtkriterien erfüllt.", total
+    else:
+        points = round(total * len(met) / len(content) * 2) / 2
+        done = {0: "erfüllt ist keins davon", 1: f"erfüllt ist {''.join(met)}"}.get(
+            len(met), f"erfüllt sind {' und '.join(met)}")
+        why = (f"Die Punkte kommen aus {' und '.join(content)}; {done}. Höflich und ohne "
+               "Sackgasse (R1, R4) ist die Voraussetzung, bringt allein aber keine Punkte.")
+    return points, Line("points", Verdict.NOTE, f"{points:g} von {total:g} Punkten. {why}")
 
 
 CRITERIA_PREFIX = "Kriterien"
@@ -225,28 +259,51 @@ def criteria_line(key: str, criteria: Mapping[str, bool]) -> str:
 
     The class report reads these lines from the autograded notebooks.
     """
-    marks = " · ".join(f"{c} {'✓' if ok else '✗'}" for c, ok in sorted(criteria.items()))
+    marks = " · ".join(
+        f"{c} {(Verdict.MET if ok else Verdict.MISSED).value}" for c, ok in sorted(criteria.items())
+    )
     return f"{CRITERIA_PREFIX} ({key}): {marks}"
 
 
-def grade_agree(name: str) -> float:
-    """Grade an "Agree" sentence: own next step (R3), a time frame, polite without dead end."""
-    from course.rewrite import check_rewrite, find_time_frame
+def grade_agree(name: str, points: float = 3.0) -> float:
+    """Grade an "Agree" sentence: the speaker's own next step and a real time frame for it.
+
+    R1 (no dead end) and R4 (register) are gates; the points are shared between the step
+    and the time frame, and a time frame counts only with a step ("Bis 11 Uhr." is none).
+    """
+    from course.rewrite import check_rewrite, find_own_step, find_time_frame
 
     value = answer(name)
     if not isinstance(value, str):
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
     result = check_rewrite("nichts-machen", value)
     for line in result.feedback:
-        if not line.startswith("💡"):
+        if line.criterion in ("R1", "R4") or not line.criterion:
             print(line)
-    frame = find_time_frame(value)
-    if frame:
-        print(f"✓ Du nennst einen Zeitrahmen („{frame}“).")
-    else:
-        print("✗ Es fehlt ein Zeitrahmen: Bis wann meldest du dich oder ist es erledigt?")
-    polite = result.criteria["R1"] and result.criteria["R4"]
-    return float(result.criteria["R3"]) + float(frame is not None) + float(polite)
+    lines, share = _agree_lines(find_own_step(value), find_time_frame(value))
+    for line in lines:
+        print(line)
+    gates = result.criteria["R1"] and result.criteria["R4"]
+    awarded = points * share if gates else 0.0
+    print(Line("points", Verdict.NOTE, f"{awarded:g} von {points:g} Punkten."
+               + ("" if gates else " Ohne R1 und R4 gibt es keine Punkte.")))
+    return awarded
+
+
+def _agree_lines(step: str | None, frame: str | None) -> tuple[list[Line], float]:
+    if step is None:
+        missing = Line("step", Verdict.MISSED, "Es fehlt dein eigener nächster Schritt: Was "
+                       "tust du (z. B. „Ich melde mich …“)?")
+        note = [Line("time", Verdict.MISSED, "Ein Zeitrahmen zählt erst zusammen mit deinem "
+                     "Schritt.")] if frame else []
+        return [missing, *note], 0.0
+    lines = [Line("step", Verdict.MET, f"Du sagst, was du tust („{step}“).")]
+    if frame is None:
+        lines.append(Line("time", Verdict.MISSED, "Es fehlt ein Zeitrahmen: Bis wann meldest "
+                          "du dich oder ist es erledigt? „Bald“ oder „irgendwann“ reicht nicht."))
+        return lines, 0.5
+    lines.append(Line("time", Verdict.MET, f"Du nennst einen Zeitrahmen („{frame}“)."))
+    return lines, 1.0
 
 
 # --- module 09: figures computed with pandas (expected values sit in hidden tests) ---

@@ -233,14 +233,13 @@ class ClassificationWidget(QuizWidget):
 
 
 def evaluate_rewrite(key: str, text: str) -> Verdict:
+    from course.feedback import Verdict as Mark
     from course.rewrite import check_rewrite
 
     result = check_rewrite(key, text)
-    lines = []
-    for line in result.feedback:
-        mark, _, rest = line.partition(" ")
-        ok = {"✓": True, "✗": False}.get(mark)
-        lines.append(Line(ok, rest if ok is not None else line))
+    # A tip keeps its 💡; the widget draws ✓, ✗ and ➜ (notes) itself.
+    lines = [Line(line.ok, str(line) if line.verdict is Mark.TIP else line.text)
+             for line in result.feedback]
     lead = Line(True, "Bestanden!") if result.passed else Line(False, "Noch nicht bestanden.")
     return Verdict(result.passed, (lead, *lines))
 

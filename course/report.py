@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from course.feedback import Verdict
+from course.feedback import parse as parse_line
 from course.grading import CRITERIA_PREFIX, PATH_PREFIX
 
 CRITERIA_LINE = re.compile(rf"^{CRITERIA_PREFIX} \(([\w-]+)\): (.*)$", re.M)
@@ -119,7 +121,9 @@ def _failures(outputs: dict[str, list[str]]) -> list[tuple[str, int]]:
         for text in texts:
             for line in text.splitlines():
                 line = line.strip()
-                if (line.startswith("✗") or "Error:" in line or "Hinweis:" in line) and \
+                parsed = parse_line(line)
+                missed = parsed is not None and parsed.verdict is Verdict.MISSED
+                if (missed or "Error:" in line or "Hinweis:" in line) and \
                         not line.startswith(CRITERIA_PREFIX):
                     seen.add(line)
         counts.update(seen)  # count learners, not lines

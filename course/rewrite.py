@@ -22,50 +22,39 @@ import re
 import sys
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-CONTENT_DIR = Path(__file__).resolve().parent / "content" / "rewrite"
-EXERCISES_PATH = CONTENT_DIR / "exercises.yaml"
-LEXICON_PATH = CONTENT_DIR / "lexicon.yaml"
+from course.feedback import Line, Verdict
+from course.rewrite_lexicon import (  # noqa: F401  (re-exported: the checker's public API)
+    CRITERIA,
+    EXERCISES_PATH,
+    LEXICON_PATH,
+    Exercise,
+    Lexicon,
+    _Category,
+    _exercises,
+    _lexicon,
+    _normalise_with_map,
+    _tokens,
+    compile_phrase,
+    exercise,
+    exercise_keys,
+    load_exercises,
+    load_lexicon,
+    normalise,
+)
 
-CRITERIA = ("R1", "R2", "R3", "R4")
 MIN_WORDS, MAX_WORDS = 3, 80
 # Checked before any regex work, so a huge paste is answered at once.
 MAX_CHARS = 1500
 EMPTY_MESSAGE = "Bitte schreibe eine Antwort."
 
 _KEY_LIKE = re.compile(r"^[a-z0-9äöüß]+(?:-[a-z0-9äöüß]+)+$")
-_KEY_FORMAT = re.compile(r"^[a-z][a-z0-9-]*$")
-_SEP = r"[\s,\-–—\"„“”'‚‘’«»:]+"
-_WORD_GAP = r"[^\s.!?;]+"
-_NUMBER = (
-    r"(?:\d+(?:[.:,]\d+)?|ein|eine|einer|einem|einen|zwei|drei|vier|fuenf|sechs|sieben|acht|"
-    r"neun|zehn|elf|zwoelf|fuenfzehn|zwanzig|dreissig|vierzig|fuenfzig|sechzig|halbe|halben|"
-    r"paar)"
-)
-_TRANSLIT = {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"}
-_APOSTROPHES = set("'’‘`´")
 _SENTENCE_END = re.compile(r"[.!?;]+|\n")
 _SEGMENT_PUNCT = re.compile(r"[,:;.!?–—()\n]|\s-\s")
 _TOKEN = re.compile(r"\w+")
-
-
-# --------------------------------------------------------------------------- data classes
-
-
-@dataclass(frozen=True)
-class Exercise:
-    """One row of the rubric's exercise table."""
-
-    key: str
-    situation: str
-    original: str
-    required: tuple[str, ...]
-    example: str
-    original_is_dead_end: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,353 +64,20 @@ class RewriteResult:
     passed: bool
     criteria: dict[str, bool]
     required: tuple[str, ...]
-    feedback: tuple[str, ...]
+    feedback: tuple[Line, ...]
+    copied_example: bool = False
 
     def __str__(self) -> str:
-        return "\n".join(self.feedback)
+        return "\n".join(map(str, self.feedback))
 
     def _repr_html_(self) -> str:
         colour = "#1a7f37" if self.passed else "#b42318"
         verdict = "Bestanden" if self.passed else "Noch nicht bestanden"
-        items = "".join(f"<li>{html.escape(line)}</li>" for line in self.feedback)
+        items = "".join(f"<li>{html.escape(str(line))}</li>" for line in self.feedback)
         return (
             f'<div class="rewrite-result"><strong style="color:{colour}">{verdict}</strong>'
             f'<ul style="list-style:none;padding-left:0">{items}</ul></div>'
         )
-
-
-@dataclass(frozen=True)
-class _Category:
-    ident: str
-    neutralised_by: str
-    feedback: str
-    insult: bool
-    patterns: tuple[tuple[re.Pattern[str], int], ...]
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    """The compiled lexicon (see ``content/rewrite/lexicon.yaml`` for the meaning)."""
-
-    acknowledgement: tuple[re.Pattern[str], ...]
-    regret_if_followed_by_step: tuple[re.Pattern[str], ...]
-    own_action: tuple[re.Pattern[str], ...]
-    handover: tuple[re.Pattern[str], ...]
-    alternative: tuple[re.Pattern[str], ...]
-    time_frame: tuple[re.Pattern[str], ...]
-    clarifying: tuple[re.Pattern[str], ...]
-    instruction: tuple[re.Pattern[str], ...]
-    rude: tuple[re.Pattern[str], ...]
-    du_form: tuple[re.Pattern[str], ...]
-    dead_ends: tuple[_Category, ...]
-    negation: frozenset[str]
-    clause_breaks: frozenset[str]
-    first_person: frozenset[str]
-    imperative_lead: frozenset[str]
-    question_not_clarifying: tuple[str, ...]
-    acronyms: frozenset[str]
-    german_words: frozenset[str]
-    foreign_words: frozenset[str]
-    fillers: frozenset[str]
-    protected: frozenset[str] = field(default_factory=frozenset)
-    protected_stems: tuple[str, ...] = ()
-    targets: frozenset[str] = field(default_factory=frozenset)
-    stems: tuple[str, ...] = ()
-
-
-# --------------------------------------------------------------------------- normalisation
-
-
-def normalise(text: str) -> str:
-    """Lower-case, transliterate umlauts (ä->ae, ß->ss) and drop apostrophes."""
-    return _normalise_with_map(text)[0]
-
-
-def _normalise_with_map(text: str) -> tuple[str, list[int]]:
-    out: list[str] = []
-    index: list[int] = []
-    for pos, char in enumerate(text):
-        if char in _APOSTROPHES:
-            continue
-        for piece in char.casefold():
-            mapped = _TRANSLIT.get(piece, piece)
-            out.append(mapped)
-            index.extend([pos] * len(mapped))
-    return "".join(out), index
-
-
-def _tokens(norm: str) -> list[str]:
-    return _TOKEN.findall(norm)
-
-
-# --------------------------------------------------------------------------- phrase compiler
-
-
-def compile_phrase(phrase: str) -> re.Pattern[str]:
-    """Compile one lexicon phrase (mini syntax documented in lexicon.yaml) to a regex."""
-    if phrase.startswith("re:"):
-        return re.compile(phrase[3:])
-    parts = re.findall(r"\([^)]*\)|\[[^\]]*\]|\S+", phrase.strip())
-    if not parts:
-        raise ValueError("empty phrase")
-    body = ""
-    for number, part in enumerate(parts):
-        piece, optional = _compile_part(part)
-        if number == 0:
-            body = f"(?:{piece})?" if optional else piece
-        elif optional:
-            body += f"(?:{_SEP}{piece})?"
-        elif piece.startswith("(?:" + _SEP):
-            body += piece
-        else:
-            body += _SEP + piece
-    return re.compile(rf"(?<!\w){body}(?!\w)")
-
-
-def _compile_part(part: str) -> tuple[str, bool]:
-    gap = re.fullmatch(r"~(\d+)", part)
-    if gap:
-        return f"(?:{_SEP}{_WORD_GAP}){{0,{gap.group(1)}}}", False
-    if part.startswith("[") and part.endswith("]"):
-        return _compile_words(part[1:-1]), True
-    if part.startswith("(") and part.endswith(")"):
-        options = [_compile_words(option) for option in part[1:-1].split("|")]
-        return "(?:" + "|".join(options) + ")", False
-    return _compile_words(part), False
-
-
-def _compile_words(words: str) -> str:
-    pieces = []
-    for word in words.split():
-        if word == "<zahl>":
-            pieces.append(_NUMBER)
-            continue
-        star = word.endswith("*")
-        literal = re.escape(normalise(word.rstrip("*")))
-        pieces.append(literal + (r"\w*" if star else ""))
-    if not pieces:
-        raise ValueError("empty alternative")
-    return _SEP.join(pieces)
-
-
-def _literal_words(phrase: str) -> list[str]:
-    if phrase.startswith("re:"):
-        return []
-    return [w for w in re.findall(r"[^\s()|\[\]~*]+\*?", phrase) if not w[0].isdigit()]
-
-
-# --------------------------------------------------------------------------- loading
-
-_LIST_SECTIONS = (
-    "acknowledgement", "regret_if_followed_by_step", "own_action", "handover", "alternative",
-    "time_frame", "clarifying", "instruction", "rude", "du_form",
-)
-_WORD_SECTIONS = (
-    "negation", "clause_breaks", "first_person", "imperative_lead", "question_not_clarifying",
-    "acronyms", "german_words", "foreign_words", "fillers", "known_words",
-)
-_NEUTRALISERS = ("never", "step", "own_action")
-_CORRECTION_SECTIONS = (
-    "acknowledgement", "own_action", "handover", "alternative", "time_frame", "clarifying",
-)
-
-
-def _read_yaml(path: Path) -> Any:
-    import yaml  # lazy: keeps ``import course.rewrite`` fast
-
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is much faster
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
-
-
-def _string_list(path: Path, data: dict[str, Any], section: str) -> list[str]:
-    value = data.get(section)
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"{path}: section '{section}' must be a non-empty list")
-    for number, item in enumerate(value, start=1):
-        if not isinstance(item, str) or not item.strip():
-            raise ValueError(
-                f"{path}: section '{section}', item {number} ({item!r}): "
-                "must be a non-empty string"
-            )
-    return value
-
-
-def _compile_list(path: Path, section: str, phrases: Iterable[str]) -> tuple[re.Pattern, ...]:
-    compiled = []
-    for number, phrase in enumerate(phrases, start=1):
-        try:
-            compiled.append(compile_phrase(phrase))
-        except (re.error, ValueError) as exc:
-            raise ValueError(
-                f"{path}: section '{section}', item {number} ({phrase!r}): invalid pattern: {exc}"
-            ) from exc
-    return tuple(compiled)
-
-
-def _load_category(path: Path, number: int, item: Any, negation: frozenset[str]) -> _Category:
-    where = f"{path}: section 'dead_ends', item {number}"
-    if not isinstance(item, dict):
-        raise ValueError(f"{where}: must be a mapping with id, neutralised_by, feedback, phrases")
-    ident = item.get("id")
-    where += f" ({ident!r})"
-    unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult"}
-    if unknown:
-        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
-    if not isinstance(ident, str) or not ident:
-        raise ValueError(f"{where}: 'id' must be a non-empty string")
-    if item.get("neutralised_by") not in _NEUTRALISERS:
-        raise ValueError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
-    if not isinstance(item.get("feedback"), str) or not item["feedback"].strip():
-        raise ValueError(f"{where}: 'feedback' must be a non-empty string")
-    if not isinstance(item.get("insult", False), bool):
-        raise ValueError(f"{where}: 'insult' must be true or false")
-    phrases = _string_list(path, item, "phrases") if "phrases" in item else None
-    if phrases is None:
-        raise ValueError(f"{where}: 'phrases' must be a non-empty list")
-    patterns = _compile_list(path, f"dead_ends/{ident}", phrases)
-    negs = [_expected_negations(p, negation) for p in phrases]
-    return _Category(
-        ident, item["neutralised_by"], item["feedback"].strip(), item.get("insult", False),
-        tuple(zip(patterns, negs, strict=True)),
-    )
-
-
-def _expected_negations(phrase: str, negation: frozenset[str]) -> int:
-    if phrase.startswith("re:"):
-        return 1_000  # raw patterns handle negation themselves
-    return sum(w in negation for w in map(normalise, _literal_words(phrase)))
-
-
-def load_lexicon(path: str | Path | None = None) -> Lexicon:
-    """Load and compile a lexicon file; raise ValueError naming file, item and problem."""
-    path = Path(path) if path is not None else LEXICON_PATH
-    data = _read_yaml(path)
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: top level must be a mapping of sections")
-    lists = {s: _string_list(path, data, s) for s in _LIST_SECTIONS + _WORD_SECTIONS}
-    words = {s: frozenset(normalise(w) for w in lists[s]) for s in _WORD_SECTIONS}
-    raw_ends = data.get("dead_ends")
-    if not isinstance(raw_ends, list) or not raw_ends:
-        raise ValueError(f"{path}: section 'dead_ends' must be a non-empty list")
-    ends = tuple(
-        _load_category(path, n, item, words["negation"]) for n, item in enumerate(raw_ends, 1)
-    )
-    compiled = {s: _compile_list(path, s, lists[s]) for s in _LIST_SECTIONS}
-    protected, targets, protected_stems, stems = _correction_vocabulary(data, lists)
-    return Lexicon(
-        **compiled,
-        dead_ends=ends,
-        negation=words["negation"],
-        clause_breaks=words["clause_breaks"],
-        first_person=words["first_person"],
-        imperative_lead=words["imperative_lead"],
-        question_not_clarifying=tuple(sorted(words["question_not_clarifying"])),
-        acronyms=frozenset(a.upper() for a in lists["acronyms"]),
-        german_words=words["german_words"],
-        foreign_words=words["foreign_words"],
-        fillers=words["fillers"],
-        protected=protected,
-        protected_stems=protected_stems,
-        targets=targets,
-        stems=stems,
-    )
-
-
-def _correction_vocabulary(
-    data: dict[str, Any], lists: dict[str, list[str]]
-) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]:
-    """Words typo tolerance leaves alone, and the words/stems it may correct towards."""
-    protected, targets, protected_stems, target_stems = set(), set(), set(), set()
-    phrases = [p for section in lists.values() for p in section]
-    phrases += [p for item in data["dead_ends"] for p in item["phrases"]]
-    for phrase in phrases:
-        for word in _literal_words(phrase):
-            stem = normalise(word.rstrip("*"))
-            (protected_stems if word.endswith("*") else protected).add(stem)
-    for section in _CORRECTION_SECTIONS:
-        for phrase in lists[section]:
-            for word in _literal_words(phrase):
-                stem = normalise(word.rstrip("*"))
-                (target_stems if word.endswith("*") else targets).add(stem)
-    return (
-        frozenset(protected),
-        frozenset(w for w in targets if len(w) >= 4),
-        tuple(sorted(s for s in protected_stems if len(s) >= 4)),
-        tuple(sorted(s for s in target_stems if len(s) >= 5)),
-    )
-
-
-def load_exercises(path: str | Path | None = None) -> dict[str, Exercise]:
-    """Load the exercise table; raise ValueError naming file, item and problem."""
-    path = Path(path) if path is not None else EXERCISES_PATH
-    data = _read_yaml(path)
-    items = data.get("exercises") if isinstance(data, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ValueError(f"{path}: expected a top-level 'exercises' list")
-    exercises: dict[str, Exercise] = {}
-    for number, item in enumerate(items, start=1):
-        exercise = _parse_exercise(path, number, item)
-        if exercise.key in exercises:
-            raise ValueError(f"{path}: exercise {number} ({exercise.key!r}): duplicate key")
-        exercises[exercise.key] = exercise
-    return exercises
-
-
-def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
-    where = f"{path}: exercise {number}"
-    if not isinstance(item, dict):
-        raise ValueError(f"{where}: must be a mapping")
-    where += f" ({item.get('key')!r})"
-    allowed = {"key", "situation", "original", "requires", "example", "original_is_dead_end"}
-    if set(item) - allowed:
-        raise ValueError(f"{where}: unknown field(s) {sorted(set(item) - allowed)}")
-    for name in ("key", "situation", "original", "example"):
-        if not isinstance(item.get(name), str) or not item[name].strip():
-            raise ValueError(f"{where}: '{name}' is missing or not a non-empty string")
-    if not _KEY_FORMAT.match(item["key"]):
-        raise ValueError(f"{where}: 'key' must be lowercase letters, digits and hyphens")
-    requires = item.get("requires")
-    if not isinstance(requires, list) or not set(requires) <= {"R2", "R3"}:
-        raise ValueError(f"{where}: 'requires' must be a list with R2 and/or R3")
-    dead_end = item.get("original_is_dead_end", True)
-    if not isinstance(dead_end, bool):
-        raise ValueError(f"{where}: 'original_is_dead_end' must be true or false")
-    required = tuple(c for c in CRITERIA if c in {"R1", "R4", *requires})
-    return Exercise(
-        item["key"], item["situation"].strip(), item["original"].strip(), required,
-        item["example"].strip(), dead_end,
-    )
-
-
-@lru_cache(maxsize=1)
-def _lexicon() -> Lexicon:
-    return load_lexicon()
-
-
-@lru_cache(maxsize=1)
-def _exercises() -> dict[str, Exercise]:
-    return load_exercises()
-
-
-def exercise_keys() -> tuple[str, ...]:
-    """The keys of the exercise table, in table order."""
-    return tuple(_exercises())
-
-
-def exercise(key: str) -> Exercise:
-    """The exercise with this key; ValueError naming the known keys otherwise."""
-    if not isinstance(key, str):
-        raise TypeError(f"exercise key must be a str, not {type(key).__name__}")
-    found = _exercises().get(key.strip().casefold())
-    if found is None:
-        raise ValueError(f"unknown exercise key {key!r}; known keys: {', '.join(exercise_keys())}")
-    return found
-
 
 # --------------------------------------------------------------------------- text analysis
 
@@ -496,7 +152,7 @@ def _correct_typos(norm: str, index: list[int], lex: Lexicon) -> tuple[str, list
 
 
 def _correct_word(word: str, lex: Lexicon) -> str:
-    if len(word) < 4 or not word.isalpha() or word in lex.protected:
+    if len(word) < 5 or not word.isalpha() or word in lex.protected:
         return word
     if any(word.startswith(stem) for stem in lex.protected_stems):
         return word
@@ -505,11 +161,16 @@ def _correct_word(word: str, lex: Lexicon) -> str:
 
 @lru_cache(maxsize=4096)
 def _correct_unknown(word: str, targets: frozenset[str], stems: tuple[str, ...]) -> str:
+    # Typos seldom hit the first letters; correcting there turns real words into lexicon
+    # words ("alte" -> "halte", "Sicherheit" -> "Sucherheit").
     for known in sorted(targets):
-        if abs(len(known) - len(word)) <= 1 and _within_one_edit(word, known):
+        if known[0] == word[0] and abs(len(known) - len(word)) <= 1 \
+                and _within_one_edit(word, known):
             return known
     if len(word) >= 5:
         for stem in stems:
+            if stem[:2] != word[:2]:
+                continue
             for cut in (len(stem) - 1, len(stem), len(stem) + 1):
                 if 0 < cut <= len(word) and _within_one_edit(word[:cut], stem):
                     return stem + word[cut:]
@@ -568,8 +229,10 @@ def _words(hit: _Hit, text: _Text) -> set[str]:
 def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]]:
     """Return (valid, negated) acknowledgement hits."""
     valid, negated = [], []
+    formulas = _find(lex.formulas, text)  # "Danke für Ihren Anruf" is politeness, no R2
     for hit in _find(lex.acknowledgement, text):
-        (negated if _negated(text, hit, lex) else valid).append(hit)
+        if not _overlaps(hit, formulas):
+            (negated if _negated(text, hit, lex) else valid).append(hit)
     return valid, negated
 
 
@@ -577,10 +240,32 @@ def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
     found = []
     for hit in _find(lex.own_action, text):
         position = text.token_at(hit.start)
-        if _has_first_person(text, position, lex) and not _customer_imperative(text, position, lex):
+        if _speaker_acts(text, position, lex) and not _customer_imperative(text, position, lex):
             if not _negated(text, hit, lex):
                 found.append(_Hit(hit.start, hit.end, _clause_quote(text, position), "own"))
     return found
+
+
+def _clause_words(text: _Text, position: int) -> list[str]:
+    segment = text.segment_ids[position]
+    return [text.tokens[n][0] for n, s in enumerate(text.segment_ids) if s == segment]
+
+
+def _speaker_acts(text: _Text, position: int, lex: Lexicon) -> bool:
+    """The speaker is the one who acts: first person in the clause, or in the sentence when
+    the customer is not the clause's subject ("…, dass Sie das klären möchten")."""
+    words = _clause_words(text, position)
+    if any(w in lex.first_person for w in words):
+        return True
+    return not _customer_clause(words, lex) and _has_first_person(text, position, lex)
+
+
+def _customer_clause(words: list[str], lex: Lexicon) -> bool:
+    lead = words[1:] if words and words[0] in lex.clause_breaks else words
+    if lead[:1] == ["sie"]:
+        return True
+    pairs = zip(words, words[1:], strict=False)
+    return any(a in lex.customer_verbs and b == "sie" for a, b in pairs)
 
 
 def _has_first_person(text: _Text, position: int, lex: Lexicon) -> bool:
@@ -610,6 +295,11 @@ def _clause_quote(text: _Text, position: int) -> str:
     return words if len(words) <= 70 else words[:67] + "…"
 
 
+def _in_question(text: _Text, pos: int) -> bool:
+    end = _SENTENCE_END.search(text.norm, pos)
+    return end is not None and "?" in end.group()
+
+
 def _questions(text: _Text, lex: Lexicon) -> list[_Hit]:
     hits = []
     for match in re.finditer(r"[^.!?;\n]+\?", text.norm):
@@ -620,6 +310,10 @@ def _questions(text: _Text, lex: Lexicon) -> list[_Hit]:
     return hits
 
 
+def _overlaps(hit: _Hit, others: Iterable[_Hit]) -> bool:
+    return any(hit.start < other.end and other.start < hit.end for other in others)
+
+
 def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
     hits = _own_actions(text, lex)
     for kind, patterns in (
@@ -628,14 +322,28 @@ def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
     ):
         hits += [_Hit(h.start, h.end, h.quote, kind) for h in _find(patterns, text)
                  if not _negated(text, h, lex)]
-    hits += [_Hit(h.start, h.end, h.quote, "time") for h in _find(lex.time_frame, text)]
+    hits += [_Hit(h.start, h.end, h.quote, "time") for h in _time_frames(text, lex)]
     hits += [_Hit(h.start, h.end, h.quote, "question") for h in _find(lex.clarifying, text)]
     hits += _questions(text, lex)
-    return sorted(hits, key=lambda h: h.start)
+    # "Was kann ich für Sie tun?" is a greeting, not a step about the case.
+    formulas = _find(lex.formulas, text)
+    return sorted((h for h in hits if not _overlaps(h, formulas)), key=lambda h: h.start)
+
+
+def _time_frames(text: _Text, lex: Lexicon) -> list[_Hit]:
+    """Time frames a German reader takes as a commitment: "irgendwann heute" is none."""
+    vague = _find(lex.vague_time, text)
+    found = []
+    for hit in _find(lex.time_frame, text):
+        close = [v for v in vague if v.start < hit.end and hit.start - v.end <= 2]
+        if not close:
+            found.append(hit)
+    return found
 
 
 def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Category, _Hit]]:
-    own = any(h.kind in ("own", "handover") for h in ways)
+    # "…, dann schauen wir weiter" waits for the customer to act first: no own step.
+    own = any(h.kind in ("own", "handover") and not _conditional(text, h) for h in ways)
     step = any(h.kind in ("own", "handover", "alternative", "instruction") for h in ways)
     found = []
     for category in lex.dead_ends:
@@ -643,14 +351,44 @@ def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Categ
             category.neutralised_by == "own_action" and own
         ):
             continue
-        for pattern, pattern_negations in category.patterns:
-            for match in pattern.finditer(text.norm):
-                if _extra_negation(match.group(), pattern_negations, lex):
-                    continue
-                found.append((category, _Hit(match.start(), match.end(),
-                                             text.quote(*match.span()))))
-                break
+        hit = _first_dead_end(text, lex, category)
+        if hit is not None:
+            found.append((category, hit))
     return found
+
+
+def _conditional(text: _Text, hit: _Hit) -> bool:
+    words = _clause_words(text, text.token_at(hit.start))
+    return bool(words) and words[0] == "dann"
+
+
+def _first_dead_end(text: _Text, lex: Lexicon, category: _Category) -> _Hit | None:
+    for pattern, pattern_negations in category.patterns:
+        for match in pattern.finditer(text.norm):
+            if _extra_negation(match.group(), pattern_negations, lex):
+                continue
+            if category.only_in_questions and not _in_question(text, match.start()):
+                continue
+            lead = _clause_words(text, text.token_at(match.start()))[:1]
+            if lead and lead[0] in category.skip_after:
+                continue
+            return _Hit(match.start(), match.end(), text.quote(*match.span()))
+    return None
+
+
+def _take_back(text: _Text, lex: Lexicon, acks: list[_Hit], ways: list[_Hit]) -> _Hit | None:
+    """An acknowledgement followed by "aber/trotzdem/jedoch …" with a negation and no way
+    forward anywhere: the contrast takes the acknowledgement back."""
+    if not acks or ways:
+        return None
+    first = text.token_at(acks[0].start)
+    for number in range(first + 1, len(text.tokens)):
+        if text.tokens[number][0] not in lex.contrast:
+            continue
+        if any(w in lex.negation for w in _clause_words(text, number)):
+            return _Hit(text.tokens[number][1], text.tokens[number][2],
+                        _clause_quote(text, number))
+    return None
 
 
 def _extra_negation(matched: str, expected: int, lex: Lexicon) -> bool:
@@ -670,22 +408,30 @@ def _contains(haystack: list[str], needle: list[str]) -> bool:
 # --------------------------------------------------------------------------- register (R4)
 
 
-def _register_problems(text: _Text, lex: Lexicon, original: str) -> list[str]:
-    problems = []
+def _missed(criterion: str, text: str) -> Line:
+    return Line(criterion, Verdict.MISSED, text)
+
+
+def _register_problems(text: _Text, lex: Lexicon, original: str) -> list[Line]:
     words = [t[0] for t in text.tokens]
     if not any(ch.isalpha() for ch in text.raw):
-        return ["✗ Deine Antwort enthält keine Wörter – schreib einen ganzen Satz."]
+        return [_missed("R4", "Deine Antwort enthält keine Wörter – schreib einen ganzen Satz.")]
+    problems = []
     if len(words) < MIN_WORDS:
-        problems.append(f"✗ Zu kurz: Schreib mindestens {MIN_WORDS} Wörter.")
+        problems.append(_missed("R4", f"Zu kurz: Schreib mindestens {MIN_WORDS} Wörter."))
     elif len(words) > MAX_WORDS:
-        problems.append(f"✗ Zu lang: höchstens {MAX_WORDS} Wörter (du hast {len(words)}).")
+        problems.append(
+            _missed("R4", f"Zu lang: höchstens {MAX_WORDS} Wörter (du hast {len(words)}).")
+        )
     if _not_german(words, lex):
-        problems.append("✗ Bitte antworte auf Deutsch.")
+        problems.append(_missed("R4", "Bitte antworte auf Deutsch."))
     problems += _shouting(text, lex)
     problems += _du_form(text, lex, original)
     rude = _find(lex.rude, text)
     if rude:
-        problems.append(f"✗ Unhöfliches Wort („{rude[0].quote}“) – das beleidigt den Kunden.")
+        problems.append(
+            _missed("R4", f"Unhöfliches Wort („{rude[0].quote}“) – das beleidigt den Kunden.")
+        )
     return problems
 
 
@@ -695,26 +441,26 @@ def _not_german(words: list[str], lex: Lexicon) -> bool:
     return german == 0 or foreign > german
 
 
-def _shouting(text: _Text, lex: Lexicon) -> list[str]:
+def _shouting(text: _Text, lex: Lexicon) -> list[Line]:
     caps = [
         w for w in re.findall(r"[^\W\d_]+", text.raw)
         if len(w) >= 2 and w.isupper() and w.upper() not in lex.acronyms
     ]
     loud = [w for w in caps if len(w) >= 4]
     if loud or len(caps) >= 2:
-        return [f"✗ Großbuchstaben wirken wie Schreien („{(loud or caps)[0]}“)."]
+        return [_missed("R4", f"Großbuchstaben wirken wie Schreien („{(loud or caps)[0]}“).")]
     if re.search(r"[!?]{3,}", text.raw):
-        return ["✗ „!!!“ wirkt wie Schreien – ein Ausrufezeichen reicht."]
+        return [_missed("R4", "„!!!“ wirkt wie Schreien – ein Ausrufezeichen reicht.")]
     return []
 
 
-def _du_form(text: _Text, lex: Lexicon, original: str) -> list[str]:
+def _du_form(text: _Text, lex: Lexicon, original: str) -> list[Line]:
     hits = _find(lex.du_form, text)
     if not hits:
         return []
     if original and _find(lex.du_form, _analyse(original, lex)):
         return []
-    return [f"✗ Du duzt den Kunden („{hits[0].quote}“) – bleib beim „Sie“."]
+    return [_missed("R4", f"Du duzt den Kunden („{hits[0].quote}“) – bleib beim „Sie“.")]
 
 
 # --------------------------------------------------------------------------- the check
@@ -725,6 +471,13 @@ class _Task:
     original: str
     required: tuple[str, ...]
     original_is_dead_end: bool
+    original_move: tuple[re.Pattern[str], ...] = ()
+    shown: tuple[str, ...] = ()
+
+
+def _task(found: Exercise) -> _Task:
+    return _Task(found.original, found.required, found.original_is_dead_end,
+                 found.original_move, found.shown)
 
 
 def _resolve(original_or_key: str) -> _Task:
@@ -736,14 +489,13 @@ def _resolve(original_or_key: str) -> _Task:
     candidate = original_or_key.strip()
     table = _exercises()
     if candidate.casefold() in table:
-        found = table[candidate.casefold()]
-        return _Task(found.original, found.required, found.original_is_dead_end)
+        return _task(table[candidate.casefold()])
     if _KEY_LIKE.match(candidate):
         raise ValueError(f"unknown exercise key {candidate!r}; known keys: {', '.join(table)}")
     wanted = _tokens(normalise(candidate))
     for found in table.values():
         if _tokens(normalise(found.original)) == wanted:
-            return _Task(found.original, found.required, found.original_is_dead_end)
+            return _task(found)
     return _Task(candidate, ("R1", "R3", "R4"), True)
 
 
@@ -757,10 +509,10 @@ def check_rewrite(original_or_key: str, rewrite: str) -> RewriteResult:
     if not isinstance(rewrite, str):
         raise TypeError(f"rewrite must be a str, not {type(rewrite).__name__}")
     if not rewrite.strip():
-        return _early(task, f"✗ {EMPTY_MESSAGE}")
+        return _early(task, EMPTY_MESSAGE)
     if len(rewrite) > MAX_CHARS:
         return _early(
-            task, f"✗ Deine Antwort ist zu lang: höchstens {MAX_WORDS} Wörter. "
+            task, f"Deine Antwort ist zu lang: höchstens {MAX_WORDS} Wörter. "
             "Kürze sie auf das Wesentliche."
         )
     lex = _lexicon()
@@ -769,51 +521,107 @@ def check_rewrite(original_or_key: str, rewrite: str) -> RewriteResult:
 
 
 def find_time_frame(text: str) -> str | None:
-    """The first time frame in ``text`` ("bis 14 Uhr", "in zehn Minuten"), as written."""
+    """The first time frame in ``text`` ("bis 14 Uhr", "um halb drei"), as written; vague
+    ones ("irgendwann heute", "bald", "später") are none."""
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
         return None
     lex = _lexicon()
-    hits = _find(lex.time_frame, _analyse(unicodedata.normalize("NFC", text), lex))
+    hits = _time_frames(_analyse(unicodedata.normalize("NFC", text), lex), lex)
     return hits[0].quote if hits else None
 
 
-def _early(task: _Task, line: str) -> RewriteResult:
-    return RewriteResult(False, dict.fromkeys(CRITERIA, False), task.required, (line,))
+def find_own_step(text: str) -> str | None:
+    """The first step the speaker takes or hands over ("ich melde mich"), as written."""
+    if not isinstance(text, str) or not text.strip() or len(text) > MAX_CHARS:
+        return None
+    lex = _lexicon()
+    ways = _ways_forward(_analyse(unicodedata.normalize("NFC", text), lex), lex)
+    steps = [h for h in ways if h.kind in ("own", "handover")]
+    return steps[0].quote if steps else None
+
+
+def _early(task: _Task, message: str) -> RewriteResult:
+    return RewriteResult(False, dict.fromkeys(CRITERIA, False), task.required,
+                         (_missed("", message),))
 
 
 def _judge(text: _Text, task: _Task, lex: Lexicon) -> RewriteResult:
-    ways = _ways_forward(text, lex)
-    dead = _dead_ends(text, lex, ways)
     acks, negated_acks = _acknowledgements(text, lex)
+    ways = _ways_forward(text, lex)
+    ways = _without_original_move(text, task, ways, acks)
+    dead = _dead_ends(text, lex, ways)
+    # A step inside a dead end ("finden Sie in den FAQ") is no step; judge again without it.
+    ways = [w for w in ways if not _overlaps(w, [hit for _, hit in dead])]
+    dead = _dead_ends(text, lex, ways)
+    take_back = _take_back(text, lex, acks, ways)
     copy, kept = _original_overlap(text, task, lex)
     insult = any(c.insult for c, _ in dead) or bool(_find(lex.rude, text))
-    r1_lines = _r1_lines(dead, negated_acks, kept, task)
+    r1_lines = _r1_lines(dead, negated_acks, kept, task, take_back)
     r1 = not r1_lines
     r2_line, r2 = _r2_line(text, task, lex, acks, ways, hollow=not r1 or insult)
     r3_line, r3 = _r3_line(task, ways, dead)
     if _not_german([t[0] for t in text.tokens], lex):
         # The lexicon is German: no credit for acknowledgement or step in other languages.
-        r2_line, r2 = _mark(r2_line, "R2" in task.required), False
-        r3_line, r3 = _mark(r3_line, "R3" in task.required), False
+        r2_line, r2 = _german_only("R2", "R2" in task.required), False
+        r3_line, r3 = _german_only("R3", "R3" in task.required), False
     r4_lines = _register_problems(text, lex, task.original)
     if copy:
-        r4_lines.insert(0, "✗ Das ist (fast) wörtlich das Original – formuliere es neu.")
+        r4_lines.insert(
+            0, _missed("R4", "Das ist (fast) wörtlich das Original – formuliere es neu.")
+        )
     if any(c.insult for c, _ in dead):
-        r4_lines.append("✗ Eine versteckte Beleidigung ist unhöflich.")
+        r4_lines.append(_missed("R4", "Eine versteckte Beleidigung ist unhöflich."))
     r4 = not r4_lines
     criteria = {"R1": r1, "R2": r2, "R3": r3, "R4": r4}
-    feedback = (
-        (r1_lines or ["✓ Keine Sackgasse, keine Schuldzuweisung, kein Spott."])
-        + [r2_line, r3_line]
-        + (r4_lines or [f"✓ Ton und Form passen: höflich, per „Sie“, {len(text.tokens)} Wörter."])
-    )
+    r1_ok = Line("R1", Verdict.MET, "Keine Sackgasse, keine Schuldzuweisung, kein Spott.")
+    r4_ok = Line("R4", Verdict.MET,
+                 f"Ton und Form passen: höflich, per „Sie“, {len(text.tokens)} Wörter.")
+    feedback = (r1_lines or [r1_ok]) + [r2_line, r3_line] + (r4_lines or [r4_ok])
+    copied = _copies_shown(text, task, lex)
+    if copied:
+        feedback.append(Line("", Verdict.NOTE, COPIED_EXAMPLE))
     passed = all(criteria[c] for c in task.required)
-    return RewriteResult(passed, criteria, task.required, tuple(feedback))
+    return RewriteResult(passed, criteria, task.required, tuple(feedback), copied)
 
 
-def _mark(line: str, required: bool) -> str:
-    what = "Verständnis" if "Verständnis" in line else "einen nächsten Schritt"
-    return f"{'✗' if required else '💡'} {what} erkenne ich nur in einer deutschen Antwort."
+COPIED_EXAMPLE = (
+    "Das ist (fast) wörtlich ein Beispielsatz aus dem Kurs. Zum Üben ist das in Ordnung; in "
+    "einer bewerteten Aufgabe zählt nur eine eigene Antwort auf die neue Situation, eine Kopie "
+    "bringt dort 0 Punkte."
+)
+
+
+def _without_original_move(
+    text: _Text, task: _Task, ways: list[_Hit], acks: list[_Hit]
+) -> list[_Hit]:
+    """The original's own move ("neu gestartet?") is a step only after an acknowledgement."""
+    if not task.original_move:
+        return ways
+    moves = [_Hit(m.start(), m.end(), "") for p in task.original_move
+             for m in p.finditer(text.norm)]
+    first_ack = min((a.start for a in acks), default=len(text.norm))
+    return [w for w in ways if not _overlaps(w, moves) or first_ack < w.start]
+
+
+def _copies_shown(text: _Text, task: _Task, lex: Lexicon) -> bool:
+    answer = set(_core([t[0] for t in text.tokens], lex))
+    for phrase in task.shown:
+        shown = _shown_words(phrase)
+        if shown and len(answer & shown) / len(answer | shown) >= 0.8:
+            return True
+    return False
+
+
+@lru_cache(maxsize=256)
+def _shown_words(phrase: str) -> frozenset[str]:
+    lex = _lexicon()
+    return frozenset(_core([t[0] for t in _analyse(phrase, lex).tokens], lex))
+
+
+def _german_only(criterion: str, required: bool) -> Line:
+    what = "Verständnis" if criterion == "R2" else "einen nächsten Schritt"
+    return Line(criterion, Verdict.MISSED if required else Verdict.TIP,
+                f"{what} erkenne ich nur in einer deutschen Antwort.")
 
 
 def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, bool]:
@@ -823,66 +631,77 @@ def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, boo
     if not original:
         return False, False
     copy = answer == original or (bool(answer) and set(answer) <= set(original))
-    kept = len(original) >= 3 and _contains(answer, original)
+    # Any clause of the original kept word for word ("Das steht alles in der Anleitung").
+    clauses = [_core(_tokens(c), lex) for c in re.split(r"[.:;!?,]", normalise(task.original))]
+    kept = any(len(c) >= 3 and _contains(answer, c) for c in clauses)
     return copy, kept and task.original_is_dead_end
 
 
-def _r1_lines(dead, negated_acks: list[_Hit], kept: bool, task: _Task) -> list[str]:
+def _r1_lines(
+    dead: list[tuple[_Category, _Hit]], negated_acks: list[_Hit], kept: bool, task: _Task,
+    take_back: _Hit | None,
+) -> list[Line]:
     lines = []
     if kept:
-        lines.append(
-            f"✗ Du übernimmst die Worte des Originals („{task.original.rstrip('.?!')}“) – "
+        lines.append(_missed(
+            "R1", f"Du übernimmst die Worte des Originals („{task.original.rstrip('.?!')}“) – "
             "formuliere die Grenze neu und zeig, was du tust."
-        )
+        ))
     for category, hit in dead:
-        lines.append(f"✗ „{hit.quote}“: {category.feedback}")
+        lines.append(_missed("R1", f"„{hit.quote}“: {category.feedback}"))
     if negated_acks:
-        lines.append(
-            f"✗ Dein Verständnis ist verneint („{negated_acks[0].quote}“ mit „nicht“/„kein“) – "
-            "das wirkt abweisend."
-        )
+        lines.append(_missed(
+            "R1", f"Dein Verständnis ist verneint („{negated_acks[0].quote}“ mit „nicht“/„kein“) "
+            "– das wirkt abweisend."
+        ))
+    if take_back is not None and not dead:
+        lines.append(_missed(
+            "R1", f"„{take_back.quote}“ nimmt dein Verständnis wieder zurück, und es folgt kein "
+            "Schritt – sag, was du tust."
+        ))
     return lines
 
 
-def _r2_line(text, task, lex, acks, ways, hollow: bool) -> tuple[str, bool]:
-    required = "R2" in task.required
-    missing = "✗" if required else "💡"
+def _r2_line(
+    text: _Text, task: _Task, lex: Lexicon, acks: list[_Hit], ways: list[_Hit], hollow: bool
+) -> tuple[Line, bool]:
+    missing = Verdict.MISSED if "R2" in task.required else Verdict.TIP
     regrets = [
         h for h in _find(lex.regret_if_followed_by_step, text)
         if any(w.start > h.start for w in ways)
     ]
     found = sorted(acks + regrets, key=lambda h: h.start)
     if found and hollow:
-        return (
-            f"{missing} Dein Verständnis („{found[0].quote}“) wird durch Sackgasse, Vorwurf "
-            "oder Unhöflichkeit zurückgenommen – so zählt es nicht.", False
-        )
+        return Line("R2", missing, f"Dein Verständnis („{found[0].quote}“) wird durch Sackgasse, "
+                    "Vorwurf oder Unhöflichkeit zurückgenommen – so zählt es nicht."), False
     if found:
-        return f"✓ Du zeigst Verständnis („{found[0].quote}“).", True
-    if required:
-        return (
-            "✗ Es fehlt eine Anerkennung: Zeig Verständnis, bedaure die Lage oder entschuldige "
-            "dich (z. B. „Das ist wirklich ärgerlich.“).", False
-        )
-    return (
-        "💡 Gut wäre noch ein Satz, der Verständnis zeigt (z. B. „Das ist ärgerlich.“).", False
-    )
+        return Line("R2", Verdict.MET, f"Du zeigst Verständnis („{found[0].quote}“)."), True
+    if missing is Verdict.MISSED:
+        return Line("R2", missing, "Es fehlt eine Anerkennung: Zeig Verständnis, bedaure die "
+                    "Lage oder entschuldige dich (z. B. „Das ist wirklich ärgerlich.“)."), False
+    return Line("R2", missing, "Gut wäre noch ein Satz, der Verständnis zeigt "
+                "(z. B. „Das ist ärgerlich.“)."), False
 
 
-def _r3_line(task: _Task, ways: list[_Hit], dead) -> tuple[str, bool]:
-    required = "R3" in task.required
+def _r3_line(
+    task: _Task, ways: list[_Hit], dead: list[tuple[_Category, _Hit]]
+) -> tuple[Line, bool]:
+    missing = Verdict.MISSED if "R3" in task.required else Verdict.TIP
     if ways:
-        return f"✓ Du bietest einen Weg nach vorn an („{ways[0].quote}“).", True
-    if any(c.ident in ("referral", "not-responsible") for c, _ in dead):
-        return (
-            f"{'✗' if required else '💡'} Ein Verweis ohne Übergabe ist kein nächster Schritt: "
-            "Verbinde, eröffne ein Ticket oder kläre selbst, wer zuständig ist.", False
-        )
-    if required:
-        return "✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?", False
-    return (
-        "💡 Gut wäre noch ein nächster Schritt (z. B. „Ich kümmere mich sofort darum.“).", False
-    )
+        found = f"Du bietest einen Weg nach vorn an („{ways[0].quote}“)."
+        return Line("R3", Verdict.MET, found), True
+    if any(c.ident in _REFERRALS for c, _ in dead):
+        return Line("R3", missing, "Ein Verweis ohne Übergabe ist kein nächster Schritt: "
+                    "Verbinde, eröffne ein Ticket oder kläre selbst, wer zuständig ist."), False
+    if missing is Verdict.MISSED:
+        return Line("R3", missing,
+                    "Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?"), False
+    return Line("R3", missing, "Gut wäre noch ein nächster Schritt "
+                "(z. B. „Ich kümmere mich sofort darum.“)."), False
+
+
+# Dead-end categories that send the customer elsewhere (their R3 hint names the handover).
+_REFERRALS = ("referral", "not-responsible", "customer-does-it")
 
 
 # --------------------------------------------------------------------------- CLI
@@ -904,7 +723,7 @@ def _answer_line(number: int, line: str) -> dict[str, Any]:
     except (TypeError, ValueError) as exc:
         return {"error": str(exc), "line": number}
     return {"passed": result.passed, "criteria": result.criteria,
-            "feedback": list(result.feedback)}
+            "feedback": [str(line) for line in result.feedback]}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

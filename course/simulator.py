@@ -93,7 +93,7 @@ def _turn_row(number: int, turn: Turn, models: dict[str, str]) -> str:
         e(turn.better) if turn.better else "–",
     ]
     if turn.feedback:
-        lines = "".join(f"<li>{e(line)}</li>" for line in turn.feedback)
+        lines = "".join(f"<li>{e(str(line))}</li>" for line in turn.feedback)
         cells[1] += f'<ul class="kurs-checker" style="margin:4px 0;padding-left:1em">{lines}</ul>'
     return "<tr>" + "".join(f'<td style="vertical-align:top">{c}</td>' for c in cells) + "</tr>"
 

@@ -276,7 +276,7 @@ def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
     free = next(t for t in talk.turns if isinstance(t.step, str))
     assert free.feedback, "the checker says something about a typed reply"
     checker = debrief.locator(".kurs-checker li")
-    playwright.expect(checker).to_have_text(list(free.feedback))
+    playwright.expect(checker).to_have_text([str(line) for line in free.feedback])
     playwright.expect(debrief.locator("table.kurs-debrief-table tr")).to_have_count(
         1 + len(talk.turns))
     plot = debrief.locator("svg.kurs-meterplot")

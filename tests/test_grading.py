@@ -82,20 +82,45 @@ def test_grade_order_points_per_place(capsys: pytest.CaptureFixture[str]) -> Non
         grade_order("reihenfolge", steps, hint="")
 
 
-def test_grade_rewrite_gives_a_point_per_required_criterion(
+def test_grade_rewrite_shares_the_points_among_the_content_criteria(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Does a rewrite that only asks the restart question get partial credit with ✗ lines?"""
+    """Does only acknowledgement earn half, the reworded original nothing, both all points?"""
     from course.grading import grade_rewrite
 
-    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    antwort = "Das ist wirklich ärgerlich, tut mir leid."
     assert antwort
-    points = grade_rewrite("antwort", "neu-gestartet")
+    assert grade_rewrite("antwort", "neu-gestartet") == 2.0
+    assert "2 von 4 Punkten" in capsys.readouterr().out
+    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    assert grade_rewrite("antwort", "neu-gestartet") == 0.0
     out = capsys.readouterr().out
-    assert 0 < points < 4
-    assert "✗" in out and "Verständnis" in out
+    assert "✗" in out and "Verständnis" in out and "0 von 4 Punkten" in out
     antwort = "Das ist ärgerlich, gerade vor dem Termin. Ich schaue mir den Drucker sofort an."
     assert grade_rewrite("antwort", "neu-gestartet") == 4.0
+
+
+def test_grade_rewrite_gives_nothing_without_r1_or_r4(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does an answer with a step but a calm-down phrase earn 0 points, and say why?"""
+    from course.grading import grade_rewrite
+
+    antwort = "Beruhigen Sie sich erst mal, ich kümmere mich darum."
+    assert antwort
+    assert grade_rewrite("antwort", "nichts-machen") == 0.0
+    assert "Ohne R1 gibt es keine Punkte" in capsys.readouterr().out
+
+
+def test_grade_rewrite_gives_nothing_for_a_copied_example(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Does pasting the module's „Besser so“ sentence earn 0 points with a note saying so?"""
+    from course.grading import grade_rewrite
+
+    antwort = "Das tut mir leid. Ich kümmere mich jetzt darum."
+    assert antwort
+    assert grade_rewrite("antwort", "nicht-ich") == 0.0
+    out = capsys.readouterr().out
+    assert "wörtlich ein Beispielsatz aus dem Kurs" in out and "0 von 4 Punkten" in out
 
 
 @pytest.mark.parametrize(
@@ -103,18 +128,34 @@ def test_grade_rewrite_gives_a_point_per_required_criterion(
     [
         ("Ich räume Ihr Postfach auf und rufe Sie bis 11 Uhr an. Passt das?", 3.0,
          "✓ Du nennst einen Zeitrahmen („bis 11 Uhr“)."),
-        ("Ich kümmere mich darum.", 2.0, "✗ Es fehlt ein Zeitrahmen"),
-        ("Ich melde mich in zehn Minuten bei dir.", 2.0, "du"),
+        ("Ich kümmere mich darum.", 1.5, "✗ Es fehlt ein Zeitrahmen"),
+        ("Ich melde mich in zehn Minuten bei dir.", 0.0, "du"),
         ("", 0.0, "Bitte schreibe eine Antwort."),
     ],
 )
 def test_grade_agree(
     capsys: pytest.CaptureFixture[str], sentence: str, points: float, message: str
 ) -> None:
-    """Does an Agree sentence get a point each for own step, time frame and polite form?"""
+    """Does an Agree sentence earn half for the own step and half for its time frame, and
+    nothing when it is rude or du-form?"""
     from course.grading import grade_agree
 
     agree_satz = sentence
     assert agree_satz is sentence
     assert grade_agree("agree_satz") == points
     assert message in capsys.readouterr().out
+
+
+def test_class_report_counts_the_missed_lines_grade_rewrite_prints(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Does the class report find a learner's ✗ line among grade_rewrite's output, but not the
+    ✓ lines, the points note or the criteria summary?"""
+    from course.grading import grade_rewrite, handed_over
+    from course.report import _failures
+
+    with handed_over({"antwort": "Vielen Dank für Ihren Anruf."}):
+        grade_rewrite("antwort", "nichts-machen")
+    printed = capsys.readouterr().out
+    found = [line for line, _ in _failures({"ben": [printed]})]
+    assert found == ["✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?"]

@@ -113,3 +113,14 @@ def test_unknown_quiz_id_is_named() -> None:
     """Does a typo in a quiz id name the module and the ids that exist?"""
     with pytest.raises(KeyError, match="drucker_ohren"):
         quiz.show("03_vier_ohren", "druker_ohren")
+
+
+def test_rewrite_practice_draws_tips_and_notes_once() -> None:
+    """Does the rewrite practice show a tip with its 💡 and the copy note without a second ➜?"""
+    from course.quiz import evaluate_rewrite
+
+    verdict = evaluate_rewrite("beruhigen", "Ich verstehe Ihre Frustration.")
+    texts = [line.text for line in verdict.lines]
+    assert verdict.correct
+    assert any(t.startswith("💡 Gut wäre noch") for t in texts)
+    assert any(t.startswith("Das ist (fast) wörtlich ein Beispielsatz") for t in texts)

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from course import rewrite
+from course.feedback import Verdict
 from course.rewrite import (
     EMPTY_MESSAGE,
     RewriteResult,
@@ -72,6 +73,21 @@ def test_devset_criteria_agree_at_least_95_percent():
         assert agree / len(DEVSET) >= 0.95, criterion
 
 
+HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
+            "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl")
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_held_out_verdicts_meet_the_targets(name):
+    """Do the held-out sets agree >= 94 % with the labels, with <= 5 % false passes?"""
+    items = _items(name)
+    passed = [_check(item).passed for item in items]
+    agree = sum(p is item["passed"] for p, item in zip(passed, items, strict=True))
+    failing = [p for p, item in zip(passed, items, strict=True) if not item["passed"]]
+    assert agree / len(items) >= 0.94
+    assert sum(failing) / len(failing) <= 0.05
+
+
 # --------------------------------------------------------------------------- rubric
 
 
@@ -116,7 +132,7 @@ def test_acknowledgement_taken_back_by_dead_end():
     """Does „Tut mir leid, da lässt sich nichts machen.“ lose R2 and fail R1?"""
     result = check_rewrite("nichts-machen", "Tut mir leid, da lässt sich nichts machen.")
     assert not result.criteria["R1"] and not result.criteria["R2"]
-    assert any("zurückgenommen" in line for line in result.feedback)
+    assert any("zurückgenommen" in line.text for line in result.feedback)
 
 
 def test_leider_counts_only_with_a_way_forward():
@@ -127,11 +143,12 @@ def test_leider_counts_only_with_a_way_forward():
 
 
 def test_neu_gestartet_acknowledgement_plus_question_passes():
-    """Does acknowledgement + restart question pass while the bare question fails R2?"""
+    """Does acknowledgement + restart question pass, while the bare question (the original
+    reworded) gets neither R2 nor R3?"""
     good = check_rewrite("neu-gestartet", "Oh, das ist ärgerlich. Haben Sie schon neu gestartet?")
     bare = check_rewrite("neu-gestartet", "Haben Sie den Rechner schon neu gestartet?")
     assert good.passed
-    assert not bare.passed and not bare.criteria["R2"] and bare.criteria["R3"]
+    assert not bare.passed and not bare.criteria["R2"] and not bare.criteria["R3"]
 
 
 def test_casual_friendly_register_is_fine_but_implied_insult_is_not():
@@ -189,14 +206,18 @@ def test_feedback_quotes_what_was_found():
     text = str(result)
     assert "✓ Du zeigst Verständnis („ärgerlich“)." in text
     assert "✗ Es fehlt ein nächster Schritt: Was tust du als Nächstes, und bis wann?" in text
-    assert all(line[0] in "✓✗💡" for line in result.feedback)
+    by_criterion = {line.criterion: line.verdict for line in result.feedback}
+    assert by_criterion == {"R1": Verdict.MET, "R2": Verdict.MET, "R3": Verdict.MISSED,
+                            "R4": Verdict.MET}
 
 
 def test_recommended_criterion_gives_a_tip_not_a_fail():
     """Does a missing recommended criterion give a 💡 line but not fail the answer?"""
     result = check_rewrite("beruhigen", "Ich verstehe Ihre Frustration.")
     assert result.passed
-    assert any(line.startswith("💡 Gut wäre noch") for line in result.feedback)
+    tips = [line for line in result.feedback if line.verdict is Verdict.TIP]
+    assert [line.criterion for line in tips] == ["R3"]
+    assert tips[0].text.startswith("Gut wäre noch")
 
 
 def test_free_original_equal_to_a_table_phrase_uses_that_exercise():
@@ -215,7 +236,7 @@ def test_empty_answer_asks_for_an_answer(answer):
     """Does an empty or blank answer fail with „Bitte schreibe eine Antwort.“?"""
     result = check_rewrite("beruhigen", answer)
     assert not result.passed
-    assert any(EMPTY_MESSAGE in line for line in result.feedback)
+    assert any(EMPTY_MESSAGE in line.text for line in result.feedback)
 
 
 def test_one_megabyte_answer_is_rejected_fast():
@@ -370,3 +391,9 @@ def test_import_is_light():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     assert proc.stdout.split() == ["False", "False", "0"]
+
+
+def test_referral_ids_named_in_the_checker_exist_in_the_lexicon():
+    """Does every dead-end id the R3 hint depends on exist in lexicon.yaml?"""
+    idents = {category.ident for category in load_lexicon().dead_ends}
+    assert set(rewrite._REFERRALS) <= idents

@@ -1,0 +1,208 @@
+"""Regression tests: every rewrite example of the reviews (shared/reviews), judged as the
+rubric says, with the points a learner sees in the graded task."""
+
+from __future__ import annotations
+
+import pytest
+
+from course.dialog import load_scenario
+from course.grading import grade_agree, grade_rewrite, handed_over
+from course.rewrite import check_rewrite, find_time_frame
+
+ANLEITUNG = "Wie ich Ihnen bereits sagte: Das steht alles in der Anleitung."
+
+# (task key or original, answer, passes) – the reviewers' false passes and false fails
+REVIEWED = [
+    # 05 A4 nicht-ich: blame moved to a colleague, and unusual own actions
+    ("nicht-ich", "Tut mir leid, das war ein Kollege. Ich kümmere mich darum.", False),
+    ("nicht-ich", "Sorry, das war der Kollege von gestern. Ich korrigiere es gleich.", False),
+    ("nicht-ich", "Das tut mir leid, mein Kollege hat gestern das falsche Profil verteilt. "
+                  "Ich korrigiere es gleich.", False),
+    ("nicht-ich", "Das tut mir leid, ich war das nicht, aber ich repariere es sofort.", False),
+    ("nicht-ich", "Das tut mir leid, dafür bin ich nicht verantwortlich.", False),
+    ("nicht-ich", "Entschuldigung, da ist bei uns gestern etwas schiefgelaufen. Ich spiele "
+                  "Ihnen jetzt das richtige Profil auf.", True),
+    ("nicht-ich", "Das tut mir leid. Ich spiele Ihnen das richtige Profil gleich auf.", True),
+    # 05 A1 beruhigen: calm-down variants, take-backs, filler
+    ("beruhigen", "Jetzt mal ganz ruhig, ich verstehe Sie ja.", False),
+    ("beruhigen", "Immer mit der Ruhe, ich verstehe Ihren Ärger.", False),
+    ("beruhigen", "Ich verstehe Ihren Frust. Atmen Sie erst mal tief durch.", False),
+    ("beruhigen", "Ich verstehe Sie ja, aber schreien Sie bitte nicht so.", False),
+    ("beruhigen", "Ich verstehe Ihren Ärger. Bitte bleiben Sie trotzdem sachlich.", False),
+    ("beruhigen", "Ich verstehe Ihre Frustration, aber so kommen wir nicht weiter.", False),
+    ("beruhigen", "Regen Sie sich bitte nicht so auf, ich helfe Ihnen ja.", False),
+    ("beruhigen", "Vielen Dank für Ihren Anruf.", False),
+    # 05 A2/A3: reproach as a question; an alternative and a vague own action
+    ("nicht-gesagt", "Warum sagen Sie das erst jetzt? Wie verbinden Sie sich zu Hause?", False),
+    ("nichts-machen", "Der Dienstleister arbeitet daran. Bis dahin können Sie Ihre Mails über "
+                      "Webmail lesen.", True),
+    ("nichts-machen", "Die Störung liegt beim Anbieter. Ich halte Sie auf dem Laufenden.", True),
+    # 03 A3 neu-gestartet: casual words about the situation; the original reworded
+    ("neu-gestartet", "Das ist blöd, wenn man gerade drucken muss. Ich schaue mir das sofort "
+                      "an.", True),
+    ("neu-gestartet", "Das ist doof. Ich schaue gleich nach.", True),
+    ("neu-gestartet", "Haben Sie es schon mit einem Neustart probiert?", False),
+    ("neu-gestartet", "Haben Sie schon neu gestartet? Das ist ärgerlich.", False),
+    # 06 A1/A2: handover vs. referral, an alternative the customer uses
+    ("nicht-mein-job", "Das ist ärgerlich. Gehaltsdaten kann ich als IT nicht einsehen, das "
+                       "macht die Personalabteilung. Ich stelle Sie direkt zu Frau Weber durch.",
+     True),
+    ("nicht-mein-job", "Ich stelle Sie zur Personalabteilung durch.", True),
+    ("nicht-mein-job", "Ich verstehe, dass Sie das schnell klären möchten. Ihre Abrechnung kann "
+                       "nur die Personalabteilung einsehen. Die Kollegen dort erreichen Sie unter "
+                       "Durchwahl 312.", False),
+    ("nicht-mein-job", "Bitte wenden Sie sich direkt an Frau Weber, Durchwahl 312 – sie klärt "
+                       "das vertraulich.", False),
+    ("geht-nicht", "Das verstehe ich, unterwegs wäre das praktisch. Das alte Programm läuft nur "
+                   "unter Windows, über die Weboberfläche kommen Sie aber an dieselben Daten.",
+     True),
+    ("geht-nicht", "Nutzen Sie bitte den Browserzugang, der hat dieselben Funktionen.", True),
+    ("geht-nicht", "Ich verstehe, dass Sie das prüfen lassen möchten. Auf dem Tablet läuft das "
+                   "Programm leider nicht.", False),
+    # 08 A2/A3: the original plus a step, "klären" as the customer's wish, own actions
+    ("kundenfehler", "Das ist Ihr eigener Fehler, aber ich zeige Ihnen, wie Sie ihn beheben.",
+     False),
+    ("kundenfehler", "Das haben Sie sich selbst eingebrockt. Ich zeige Ihnen, wie Sie die Regel "
+                     "löschen.", False),
+    ("kundenfehler", "Ich sehe, Sie möchten das klären. Das ist leider Ihr eigener Fehler "
+                     "gewesen.", False),
+    ("kundenfehler", "Die Mails liegen im Ordner Archiv. Ich verschiebe sie Ihnen zurück und "
+                     "passe die Regel an.", True),
+    ("kundenfehler", "Das kann jedem passieren. Die Regel verschiebt die Mails ins Archiv, ich "
+                     "deaktiviere sie für Sie.", True),
+    ("kundenfehler", "Das ist ärgerlich. Ich lösche die Regel jetzt per Fernwartung, wenn Sie "
+                     "einverstanden sind.", True),
+    ("kundenfehler", "Wir ändern die Regel jetzt zusammen, dann sind die Mails wieder da.", True),
+    ("faq", "Verstehe, dass Sie das schnell klären möchten. Die Anleitung finden Sie in den FAQ "
+            "im Intranet.", False),
+    # 10 A5: a dead end after „klären“, the original's words kept
+    (ANLEITUNG, "Ich verstehe, dass Sie das klären möchten. Es steht alles in der Anleitung.",
+     False),
+    (ANLEITUNG, "Das steht alles in der Anleitung, ich schicke sie Ihnen gleich noch einmal.",
+     False),
+]
+
+
+@pytest.mark.parametrize(("task", "answer", "passes"), REVIEWED)
+def test_reviewed_answer_is_judged_as_the_rubric_says(task: str, answer: str,
+                                                      passes: bool) -> None:
+    """Does each answer from the reviews pass or fail as an instructor would decide?"""
+    assert check_rewrite(task, answer).passed is passes, str(check_rewrite(task, answer))
+
+
+def test_klaeren_in_the_customers_clause_is_no_step() -> None:
+    """Is „…, dass Sie das klären möchten“ not quoted as the speaker's way forward?"""
+    result = check_rewrite("geht-nicht", "Ich verstehe, dass Sie das klären möchten. Das geht "
+                                         "leider nicht.")
+    assert not result.criteria["R3"]
+    assert not any("klären" in line.text for line in result.feedback if line.criterion == "R3")
+
+
+def test_casual_word_about_the_situation_is_not_called_an_insult() -> None:
+    """Is „Das ist blöd, wenn …“ free of „beleidigt den Kunden“, but „Sie sind blöd“ not?"""
+    kind = check_rewrite("neu-gestartet", "Das ist blöd, wenn man drucken muss. Ich schaue nach.")
+    assert not any("beleidigt" in line.text for line in kind.feedback)
+    rude = check_rewrite("neu-gestartet", "Sind Sie blöd? Ich schaue nach.")
+    assert not rude.criteria["R4"]
+
+
+FILLERS = ["Vielen Dank für Ihren Anruf.", "Guten Tag, hier ist der IT-Support."]
+GRADED = [("03", "neu-gestartet"), ("05", "beruhigen"), ("05", "nicht-gesagt"),
+          ("05", "nichts-machen"), ("05", "nicht-ich"), ("06", "nicht-mein-job"),
+          ("06", "geht-nicht"), ("08", "weiss-nicht"), ("08", "kundenfehler"), ("08", "faq"),
+          ("10", ANLEITUNG)]
+
+
+def _graded(task: str, text: str) -> float:
+    with handed_over({"antwort": text}):
+        return grade_rewrite("antwort", task)
+
+
+@pytest.mark.parametrize(("module", "task"), GRADED)
+@pytest.mark.parametrize("filler", FILLERS)
+def test_filler_earns_nothing_in_any_graded_rewrite(module: str, task: str, filler: str,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Does a greeting or a thank-you earn 0 points in every graded rewrite?"""
+    assert _graded(task, filler) == 0.0, module
+
+
+def test_copying_module_05_table_earns_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """Does pasting module 05's „Besser so“ table into A1–A4 earn 0 of 13 points?"""
+    table = {
+        "beruhigen": "Ich kann gut verstehen, dass Sie sich ärgern.",
+        "nicht-gesagt": "Danke, das hilft mir. Darf ich dazu noch etwas fragen?",
+        "nichts-machen": "Das dauert leider etwas – bis 14 Uhr melde ich mich bei Ihnen.",
+        "nicht-ich": "Das tut mir leid. Ich kümmere mich jetzt darum.",
+    }
+    assert sum(_graded(task, text) for task, text in table.items()) == 0.0
+    assert "Beispielsatz aus dem Kurs" in capsys.readouterr().out
+
+
+def test_original_and_its_question_form_earn_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    """Do the original phrases, and 03's original as a new question, earn 0 points?"""
+    for task in ("beruhigen", "nicht-gesagt", "nichts-machen", "nicht-ich", "faq"):
+        assert _graded(task, _original(task)) == 0.0
+    assert _graded("neu-gestartet", "Haben Sie es schon mit einem Neustart probiert?") == 0.0
+
+
+def _original(task: str) -> str:
+    from course.rewrite import exercise
+
+    return exercise(task).original
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ich prüfe das und rufe Sie um halb drei an, passt das?",
+    "Ich melde mich gegen 11 Uhr.", "Ich melde mich gegen elf Uhr.",
+    "Ich rufe Sie in einer Viertelstunde zurück.", "Ich kläre das bis Feierabend.",
+    "Ich kläre das bis zum Mittag.", "Ich melde mich um Viertel nach zehn.",
+    "Ich melde mich nach der Mittagspause.",
+])
+def test_time_frames_a_german_reader_sees(sentence: str) -> None:
+    """Are everyday German time expressions recognised as a time frame?"""
+    assert find_time_frame(sentence)
+
+
+@pytest.mark.parametrize("sentence", [
+    "Ich melde mich irgendwann heute.", "Ich melde mich bald.", "Ich rufe später zurück.",
+    "Ich melde mich spätestens.", "Ich schaue es mir demnächst an.",
+])
+def test_vague_time_words_are_no_time_frame(sentence: str) -> None:
+    """Are „irgendwann heute“, „bald“, „später“ and a bare „spätestens“ no time frame?"""
+    assert find_time_frame(sentence) is None
+
+
+@pytest.mark.parametrize(("sentence", "points"), [
+    ("Ich melde mich irgendwann heute.", 1.5),
+    ("Bis 11 Uhr.", 0.0),
+    ("Ich prüfe das und rufe Sie um halb drei an, passt das?", 3.0),
+])
+def test_agree_points_for_the_reviewed_sentences(sentence: str, points: float,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Does module 01's Agree task no longer give 3/3 for a vague or step-less sentence?"""
+    with handed_over({"agree_satz": sentence}):
+        assert grade_agree("agree_satz") == points
+
+
+ROLE_PLAY = [
+    ("unklare-anfrage", "eingegrenzt", "Schneller wäre es, ja – aber Zugriffe auf "
+     "Buchhaltungsdaten gibt die Buchhaltungsleitung frei, nicht die IT. Ich stoße den Antrag "
+     "jetzt für Sie an."),
+    ("unklare-anfrage", "eingegrenzt", "Das darf ich leider nicht, das muss über Frau Adler "
+     "laufen. Ich bereite Ihnen den Antrag aber gleich vor."),
+    ("vip-crm", "rueckruf", "Es tut mir leid, es läuft noch nicht, die Serverkollegen rechnen "
+     "mit 10:50 Uhr. Als Überbrückung gibt es die Kundenliste von heute Nacht als Excel-Datei."),
+    ("vpn-wieder", "verlauf", "Das tut mir leid, dass das noch nicht gehalten hat. Ab jetzt bin "
+     "ich Ihr Ansprechpartner und bleibe dran, bis es stabil läuft."),
+]
+
+
+@pytest.mark.parametrize(("scenario", "node", "text"), ROLE_PLAY)
+def test_reviewed_role_play_answer_takes_the_applied_branch(scenario: str, node: str,
+                                                            text: str) -> None:
+    """Does a professional free-text reply in the role-play count as applying the model?"""
+    free = load_scenario(scenario).nodes[node].free_text
+    assert free is not None
+    result = check_rewrite(free.task, text)
+    branch = free.branches[free.branch_for({**result.criteria, "passed": result.passed})]
+    assert branch.applied, str(result)
