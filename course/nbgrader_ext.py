@@ -6,6 +6,8 @@ takes: the command line, formgrader's buttons and ``./grade``.
 - Learners' code runs in the bubblewrap sandbox kernel (``course.sandbox``).
 - Test cells are scored in the grader's process (``course.trusted``), never in the
   learner's kernel; without sandbox or scorer, autograding refuses to run (fail closed).
+- ``nbgrader collect`` takes only folders a learner's own account handed in, with a time no
+  earlier than the folder exists (``course.exchange``).
 - ``HideTestsInFeedback`` runs when feedback is generated: the learner's feedback shows
   points and the messages of the test cells, but not the hidden test code, neither in the
   cell source nor in a traceback that quotes it.
@@ -32,6 +34,7 @@ from nbgrader.preprocessors import (
 )
 
 from course import sandbox
+from course.exchange import CheckedCollect
 from course.inert import InertOutputs
 from course.limits import LimitedExecute
 from course.trusted import (
@@ -94,7 +97,8 @@ def trusted(config: object) -> bool:
 
 def configure(c: object, course_root: str) -> None:
     """Sandbox kernel, trusted scoring and hidden tests in feedback, for every nbgrader path."""
-    sandbox.configure(c, course_root)
+    sandbox.configure(c)
+    c.ExchangeFactory.collect = CheckedCollect
     c.Autograde.sanitize_preprocessors = SANITIZE
     c.Autograde.autograde_preprocessors = AUTOGRADE
     c.GenerateFeedback.preprocessors = [GetGrades, InertOutputs, HideTestsInFeedback,

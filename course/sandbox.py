@@ -4,9 +4,10 @@ nbgrader starts kernels through the kernelspec ``kurs-sandbox`` (selected in
 ``nbgrader_config.py``), whose argv is ``python -m course.sandbox -f {connection_file}``.
 This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's code
 
-- sees the machine read-only, with the course root, the instructor's home, /tmp and the
-  exchange replaced by empty tmpfs mounts (no gradebook, no other submissions);
-- gets back only the Python environment, the ``course`` package and its own folder;
+- sees only the system (/usr, /etc, …) read-only, the Python environment, the ``course``
+  package and its own folder: no home, course root, gradebook, exchange or other checkout,
+  wherever they lie, and empty, size-limited /tmp, /var/tmp and /dev/shm;
+- gets a cleared environment (no token or secret of the grader's);
 - has no network (own network namespace; the kernel talks to nbgrader over ipc sockets);
 - runs, when started as root, under a throw-away uid, with a limit on processes and one
   memory limit for the whole sandbox (the cgroup ``course.kernels`` makes for each kernel;
@@ -29,16 +30,16 @@ from pathlib import Path
 KERNEL_NAME = "kurs-sandbox"
 REPO = Path(__file__).resolve().parent.parent
 KERNEL_DIR = Path(__file__).resolve().parent / "jupyter_data"  # holds kernels/kurs-sandbox
-ROOT_ENV = "KURS_COURSE_ROOT"
 MAX_PROCESSES = 64
 MAX_MEMORY = 2 * 1024**3  # default for the whole sandbox (course.kernels.memory_limit)
 ADDRESS_SLACK = 1024**3  # address space per process beyond it
-# Also the usual places of other course checkouts (solutions in their source/); what the
-# kernel needs from them (Python, the course package) is bound back read-only.
-HIDDEN_ALWAYS = ("/tmp", "/var/tmp", "/srv", "/home", "/root", "/opt", "/work", "/mnt",
-                 "/media")
-TMP_BYTES = 256 * 1024**2  # the sandbox's /tmp (and /dev/shm): counted in the grader's RAM
-HIDE_BYTES = 1024**2  # the empty tmpfs that hide a path
+# The kernel sees only these of the machine (read-only), its own folder (read-write), the
+# Python environment and the course package; no home, course root, exchange or checkout.
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV",
+            "PYTHONDONTWRITEBYTECODE"}
+ENV_SET = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython"}
+TMP_BYTES = 256 * 1024**2  # each of the sandbox's /tmp, /var/tmp, /dev/shm
 LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default: nowhere)
 # Set by course.kernels.SandboxKernelManager for each kernel it starts:
 FOLDER_PREFIX = "kurs-kernel-"  # the kernel's private socket folder
@@ -61,9 +62,8 @@ def check() -> str:
     return bwrap
 
 
-def configure(c: object, course_root: str) -> None:
+def configure(c: object) -> None:
     """Select the sandbox kernel for every nbgrader execution (command line and formgrader)."""
-    os.environ[ROOT_ENV] = course_root
     paths = [str(KERNEL_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     c.Execute.kernel_name = KERNEL_NAME
@@ -82,48 +82,44 @@ def _readonly_paths() -> list[str]:
     return sorted(p for p in prefixes if Path(p).exists())
 
 
-def _checkouts(course_root: str | None) -> list[str]:
-    """The course root and the checkout this package comes from (solutions in source/,
-    tests/), wherever they lie; the package itself is bound back read-only."""
-    paths = [course_root] if course_root else []
-    if (REPO / "source").is_dir() or (REPO / "nbgrader_config.py").exists():
-        paths.append(str(REPO))
-    return paths
+def _system() -> list[str]:
+    """The system's programs, libraries and /etc, read-only; nothing else of the machine."""
+    args: list[str] = []
+    for path in SYSTEM:
+        if Path(path).is_symlink():  # merged /usr: /bin -> usr/bin
+            args += ["--symlink", os.readlink(path), path]
+        elif Path(path).is_dir():
+            args += ["--ro-bind", path, path]
+    return args
 
 
-def _outermost(paths: list[str]) -> list[str]:
-    """Paths to hide, without those that lie inside another one (hidden already)."""
-    unique = [Path(p) for p in dict.fromkeys(paths)]
-    return [str(p) for p in unique if not any(o != p and o in p.parents for o in unique)]
+def _clean_env() -> list[str]:
+    """Only what a Python kernel needs; no token or secret of the grader's environment."""
+    keep = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith("LC_")}
+    args = ["--clearenv"]
+    for key, value in sorted({**keep, **ENV_SET}.items()):
+        args += ["--setenv", key, value]
+    return args
 
 
-def bwrap_args(connection_file: Path, cwd: Path, course_root: str | None) -> list[str]:
-    home = os.environ.get("HOME", "/root")
-    hidden = [*HIDDEN_ALWAYS, home, *_checkouts(course_root)]
+def bwrap_args(connection_file: Path, cwd: Path) -> list[str]:
     # As root, bwrap needs no user namespace; the kernel drops to a throw-away uid inside.
     users = [] if os.geteuid() == 0 else ["--unshare-user"]
     args = ["--die-with-parent", "--new-session", *users, "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
-            "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-    for path in _outermost(hidden):
-        if Path(path).exists():
-            scratch = path in ("/tmp", "/var/tmp")
-            args += ["--perms", "01777" if scratch else "0755",
-                     "--size", str(TMP_BYTES if scratch else HIDE_BYTES), "--tmpfs", path]
-    args += ["--perms", "01777", "--size", str(TMP_BYTES), "--tmpfs", "/dev/shm"]
+            *_system(), "--dev", "/dev", "--proc", "/proc"]
+    for path in ("/tmp", "/var/tmp", "/dev/shm"):
+        args += ["--perms", "01777", "--size", str(TMP_BYTES), "--tmpfs", path]
     ipc = connection_file.parent
-    # bwrap creates missing mount points in a tmpfs with mode 0700; the kernel's uid must
-    # be able to walk down to what is bound back, so create the parents as 0755 first.
+    # Missing mount points would be created with mode 0700; the kernel's uid must be able
+    # to walk down to what is bound, so create the parents as 0755 first.
     for path in [*_readonly_paths(), str(cwd), str(ipc)]:
         for parent in reversed(Path(path).parents[:-1]):
             args += ["--perms", "0755", "--dir", str(parent)]
     for path in _readonly_paths():
         args += ["--ro-bind", path, path]
-    args += ["--bind", str(cwd), str(cwd), "--bind", str(ipc), str(ipc),
-             "--unsetenv", "JPY_PARENT_PID", "--setenv", "HOME", "/tmp",
-             "--setenv", "MPLCONFIGDIR", "/tmp/mpl", "--setenv", "IPYTHONDIR", "/tmp/ipython",
-             "--chdir", str(cwd)]
-    return args
+    return [*args, "--bind", str(cwd), str(cwd), "--bind", str(ipc), str(ipc),
+            *_clean_env(), "--chdir", str(cwd)]
 
 
 def _private_folder(info: dict[str, object], uid: int | None) -> Path:
@@ -183,7 +179,7 @@ def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
     if uid is not None:
         kernel = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *kernel]
-    return [bwrap, *bwrap_args(private, cwd, os.environ.get(ROOT_ENV)), *kernel], uid
+    return [bwrap, *bwrap_args(private, cwd), *kernel], uid
 
 
 def _redirect_output() -> None:

@@ -1,10 +1,10 @@
-"""Hostile submissions: code a learner puts into an answer cell (PORT and MEMORY are
-replaced by the test). Shared by the sandbox and the grading-run tests."""
+"""Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT and
+ELSEWHERE are replaced by the test). Shared by the sandbox and the grading-run tests."""
 
 PAYLOADS = {
     "gradebook": """
 import os, sqlite3
-for path in ("../../../gradebook.db", os.environ.get("KURS_COURSE_ROOT", "") + "/gradebook.db"):
+for path in ("../../../gradebook.db", "ROOT/gradebook.db"):
     con = sqlite3.connect(path)
     con.execute("UPDATE grade SET manual_score = 99")
     con.commit()
@@ -12,11 +12,11 @@ for path in ("../../../gradebook.db", os.environ.get("KURS_COURSE_ROOT", "") + "
     "ausserhalb": """
 import os
 open("../../../pwned.txt", "w").write("pwned")
-open(os.environ["KURS_COURSE_ROOT"] + "/pwned.txt", "w").write("pwned")
+open("ROOT/pwned.txt", "w").write("pwned")
 """,
     "andere": """
 import glob, os
-root = os.environ.get("KURS_COURSE_ROOT", "../../..")
+root = "ROOT"
 found = glob.glob(root + "/*/*/*/*.ipynb") + glob.glob("../../*/*/*.ipynb")
 texts = [open(p).read() for p in found]
 print(texts)
@@ -52,6 +52,20 @@ for folder in ("/tmp", "/dev/shm"):
             f.write(b"x" * 1024**2)
 code = subprocess.run([sys.executable, "-c", "block = b'x' * (MEMORY // 5 * 3)"]).returncode
 assert code == 0, code
+""",
+    # The grader's environment (a hub token) and whatever lies outside the known places.
+    "umgebung": """
+import os, sys
+print("UMGEBUNG", sorted(os.environ.items()))
+found = []
+for top, dirs, files in os.walk("/"):
+    skip = top in ("/proc", "/sys", "/dev", "/usr", "/etc")
+    if skip or top.startswith((os.getcwd(), sys.prefix)):
+        dirs[:] = []
+        continue
+    found += [os.path.join(top, f) for f in files if f.endswith((".ipynb", ".db"))]
+print("FUNDE", found)
+print(open("ELSEWHERE/anna/03_vier_ohren/03_vier_ohren.ipynb").read())
 """,
     # Its kernel's socket folder: private, and gone after grading with what was put there.
     "sockets": """

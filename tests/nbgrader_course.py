@@ -50,10 +50,12 @@ def isolated_env(root: Path) -> dict[str, str]:
     return env
 
 
-def nbgrader(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def nbgrader(root: Path, *args: str, check: bool = True,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
         [str(BIN / "nbgrader"), *args],
-        cwd=root, env=isolated_env(root), capture_output=True, text=True, timeout=900,
+        cwd=root, env={**isolated_env(root), **(env or {})}, capture_output=True, text=True,
+        timeout=900,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"nbgrader {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")

@@ -13,6 +13,7 @@ import pytest
 from course.cgroup import Cgroup
 from course.report import collect
 
+from .conftest import REPO
 from .nbgrader_course import (
     isolated_env,
     make_course,
@@ -231,3 +232,16 @@ def test_watchdog_stops_one_learner_and_grades_the_rest(tmp_path: Path) -> None:
     leftovers = [p for place in places for p in place.glob("kurs-kernel-*")
                  if not Path(f"/proc/{p.name.split('-')[2]}").exists()]
     assert leftovers == [], "socket folders or cgroups of the stopped worker's kernels"
+
+
+def test_grade_script_grades_the_course_it_is_called_in(tmp_path: Path) -> None:
+    """Does `/path/to/checkout/grade 03_vier_ohren`, called in another course folder (the
+    workshop's grading account in its own folder), grade that folder, not the checkout?"""
+    root = make_course(tmp_path, [M])
+    nbgrader(root, "generate_assignment", M, "--force")
+    submit(root, "anna", M, submission(root, M, solutions(M)))
+    proc = subprocess.run([str(REPO / "grade"), M], cwd=root, env=isolated_env(root),
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert scores(root, M)["anna"][0] == max_code_score(root, M)
+    assert (root / "feedback" / "anna" / M / f"{M}.html").exists()

@@ -8,6 +8,7 @@ would try.
 from __future__ import annotations
 
 import re
+import shutil
 import socket
 import threading
 from pathlib import Path
@@ -30,6 +31,15 @@ from .nbgrader_course import (
 pytestmark = pytest.mark.nbgrader
 M = "03_vier_ohren"
 SECRET = "GEHEIM-ANTWORT-VON-ANNA-4711"
+TOKEN = "hub-token-4711-geheim"
+# An exchange where none of the usual places are: the sandbox shows only what it must.
+ELSEWHERE = Path("/kurs-test-austausch")
+
+
+def _exchange_elsewhere() -> None:
+    folder = ELSEWHERE / "anna" / M
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{M}.ipynb").write_text(SECRET, encoding="utf-8")
 
 
 
@@ -68,8 +78,10 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         **sol, "m03_umformulierung": f'umformulierung = "{SECRET}"'}))
     submit(root, "loesung", M, submission(root, M, sol))
     for name, payload in PAYLOADS.items():
-        code = (payload.replace("PORT", str(listener.port)).replace("MEMORY", str(MEMORY))
-                + "\n" + sol["m03_ohren_nachrichten"])
+        for word, value in (("PORT", listener.port), ("MEMORY", MEMORY), ("ROOT", root),
+                            ("ELSEWHERE", ELSEWHERE)):
+            payload = payload.replace(word, str(value))
+        code = payload + "\n" + sol["m03_ohren_nachrichten"]
         submit(root, name, M, submission(root, M, {**sol, "m03_ohren_nachrichten": code}))
     # 750 MB in its three tmpfs, then 400 MB in the kernel: over the sandbox's memory limit
     # together, so the OOM killer ends the kernel.
@@ -81,7 +93,11 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         **sol, "m03_umformulierung": sol["m03_umformulierung"] + "\n" + filler}))
     killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
     submit(root, "kernel_beendet", M, submission(root, M, {**sol, "m03_umformulierung": killer}))
-    nbgrader(root, "autograde", M, "--force", check=False)
+    _exchange_elsewhere()
+    try:
+        nbgrader(root, "autograde", M, "--force", check=False, env={"JUPYTERHUB_API_TOKEN": TOKEN})
+    finally:
+        shutil.rmtree(ELSEWHERE, ignore_errors=True)
     listener.stop = True
     return root, listener
 
@@ -169,3 +185,13 @@ def test_memory_limit_is_named_when_the_kernel_is_ended(hostile: tuple[Path, Lis
     root, _ = hostile
     assert "Speicherlimit von 1.07 GB" in _autograded(root, "speicher_voll")
     assert 0 < scores(root, M)["speicher_voll"][0] < max_code_score(root, M)
+
+
+def test_kernel_sees_no_token_and_nothing_beyond_its_own(hostile: tuple[Path, Listener]) -> None:
+    """Does the learner's kernel see no token of the grader's environment, no notebook or
+    database outside its own folder, and not an exchange in an unusual place?"""
+    root, _ = hostile
+    text = _autograded(root, "umgebung")
+    assert "UMGEBUNG" in text and TOKEN not in text and "JUPYTERHUB" not in text
+    assert "FUNDE []" in text
+    assert SECRET not in text

@@ -317,3 +317,26 @@ def test_formgrader_button_refuses_without_bwrap(small_class: Path, tmp_path: Pa
     assert "ERFOLG" not in proc.stdout
     assert "bwrap" in proc.stdout
     assert not (small_class / "autograded" / "anna" / M / f"{M}.ipynb").exists()
+
+
+@pytest.mark.parametrize("path", ["nbgrader autograde", "./grade"])
+def test_grading_refuses_when_the_course_config_does_not_load(small_class: Path,
+                                                              path: str) -> None:
+    """If the course's nbgrader_config.py itself fails (traitlets would only log it and
+    nbgrader would grade with its defaults, unsandboxed), does grading refuse and
+    execute nothing? (deploy/nbgrader_failclosed.py, installed into the environment)"""
+    config = small_class / "nbgrader_config.py"
+    original = config.read_text("utf-8")
+    config.write_text('raise RuntimeError("Konfiguration kaputt")\n' + original, "utf-8")
+    try:
+        if path == "nbgrader autograde":
+            cmd = [str(Path(sys.executable).parent / "nbgrader"), "autograde", M, "--force"]
+        else:
+            cmd = [str(REPO / "grade"), M, "--root", str(small_class), "--force"]
+        proc = _run(small_class, cmd)
+    finally:
+        config.write_text(original, "utf-8")
+    assert proc.returncode != 0
+    out = proc.stdout + proc.stderr
+    assert "nicht geladen" in out or "ABBRUCH" in out
+    assert not (small_class / "autograded" / "anna" / M / f"{M}.ipynb").exists()

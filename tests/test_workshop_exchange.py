@@ -23,7 +23,7 @@ import pytest
 
 from .conftest import REPO
 from .nbgrader_course import SWAPPED_B, solutions, submission
-from .workshop_machine import COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
+from .workshop_machine import BIN, COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
 
 pytestmark = pytest.mark.workshop
 
@@ -55,6 +55,27 @@ def _submit(machine: Machine, learner: Account) -> str:
     return match.group(1).strip()
 
 
+FORGE = """
+import pathlib, shutil, sys
+inbound, home, me, other, assignment = pathlib.Path(sys.argv[1]), *sys.argv[2:]
+notebook = pathlib.Path(home) / assignment / f"{assignment}.ipynb"
+for learner, when in ((me, "2020-01-01 08:00:00.000000 UTC"),  # back-dated own work
+                      (other, "2099-01-01 08:00:00.000000 UTC")):  # in another's name
+    folder = inbound / f"{learner}+{assignment}+{when}+gefaelscht"
+    folder.mkdir()
+    shutil.copy(notebook, folder / f"{assignment}.ipynb")
+    (folder / "timestamp.txt").write_text(when)
+"""
+
+
+def _forge(machine: Machine, ben: Account, anna: Account) -> None:
+    """ben hands his notebook in once more, dated before the due date, and once in anna's
+    name, newer than hers."""
+    inbound = machine.exchange / COURSE_ID / "inbound"
+    machine.run(ben, str(BIN / "python"), "-c", FORGE, str(inbound), str(ben.home), ben.name,
+                anna.name, M03)
+
+
 def _each(machine: Machine, learners: tuple[Account, ...], *args: str) -> None:
     """The same command by several learners at once, as in a classroom."""
     with ThreadPoolExecutor(len(learners)) as pool:
@@ -84,7 +105,10 @@ def cycle() -> Iterator[Cycle]:
         }
         _work(machine, ben, partial)
         late = _submit(machine, ben)
-        collected = machine.nbgrader(grader, "collect", M03)
+        if IS_ROOT:
+            _forge(machine, ben, anna)
+        # before the due date if there is such a submission: what a back-dated one aims at
+        collected = machine.nbgrader(grader, "collect", "--before-duedate", M03)
         machine.nbgrader(grader, "autograde", M03)
         machine.nbgrader(grader, "generate_feedback", M03)
         machine.nbgrader(grader, "release_feedback", M03)
@@ -115,6 +139,16 @@ def test_each_learner_is_collected_under_their_own_id(cycle: Cycle) -> None:
     submitted = cycle.machine.course / "submitted"
     assert {p.name for p in submitted.iterdir()} == {cycle.anna.name, cycle.ben.name}
     assert "cheating attempt" not in cycle.collect_output or not IS_ROOT
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="owners can only be compared with Unix accounts")
+def test_collect_refuses_forged_and_back_dated_submissions(cycle: Cycle) -> None:
+    """ben handed his notebook in under anna's name and once more back-dated to 2020: is
+    each refused with a record, and does ben stay late? (anna's own newest
+    submission is graded: test_resubmission_keeps_the_newest)"""
+    out = cycle.collect_output
+    assert f"nicht {cycle.anna.name}" in out and "liegt vor der Abgabe" in out
+    assert _gradebook(cycle.machine)[cycle.ben.name][2] > 0
 
 
 def test_each_feedback_holds_the_learners_own_score(cycle: Cycle) -> None:
@@ -154,6 +188,9 @@ def test_exchange_root_is_sticky_and_world_writable(cycle: Cycle) -> None:
     """Does the exchange root have mode 1777, so that only owners rename what they made?"""
     mode = stat.S_IMODE(cycle.machine.exchange.stat().st_mode)
     assert mode == 0o1777
+    if IS_ROOT:  # the course's folder is the grading account's before any learner comes
+        course = cycle.machine.exchange / COURSE_ID
+        assert course.stat().st_uid == cycle.machine.grader.uid_gid()[0]
     installed = (cycle.machine.etc / "nbgrader_config.py").read_text("utf-8")
     assert f'c.Exchange.root = "{cycle.machine.exchange}"' in installed
     assert f'c.CourseDirectory.course_id = "{COURSE_ID}"' in installed
