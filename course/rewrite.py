@@ -281,7 +281,7 @@ def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]
 
 
 _RECEIPT_LEAD = frozenset({"ok", "okay", "ah", "aha", "ach", "achso", "so", "alles", "klar",
-                           "gut", "ja", "ich", "verstehe", "hm", "hmm"})
+                           "gut", "ja", "hm", "hmm"})
 _UNDERSTOOD = frozenset({"dass", "wie", "warum", "wieso", "weshalb", "was", "wenn", "ob",
                          "sie", "ihre", "ihren", "ihr", "ihnen", "das", "gut", "voll", "total",
                          "vollkommen", "absolut", "sehr", "natuerlich", "ihrem", "den", "die",
@@ -289,7 +289,8 @@ _UNDERSTOOD = frozenset({"dass", "wie", "warum", "wieso", "weshalb", "was", "wen
 
 
 def _receipt(text: _Text, hit: _Hit) -> bool:
-    """A bare "(Ok,) verstehe." without what is understood: no acknowledgement (R2)."""
+    """A bare "(Ok,) verstehe." without subject and object confirms the words, not the
+    customer's situation: no acknowledgement (R2). "Ich verstehe." still counts."""
     if not text.norm[hit.start : hit.end].startswith("versteh"):
         return False
     first = text.token_at(hit.start)
