@@ -188,7 +188,9 @@ def _correct_typos(norm: str, index: list[int], lex: Lexicon) -> tuple[str, list
 
 # Colloquial forms read as the standard word ("nix" -> "nichts").
 _COLLOQUIAL = {"nix": "nichts", "nischt": "nichts", "nuescht": "nichts", "nich": "nicht",
-               "nee": "nein", "isses": "ist es"}
+               "nee": "nein", "isses": "ist es", "sies": "sie es", "gibts": "gibt es",
+               "gehts": "geht es", "habs": "habe es", "ists": "ist es", "wirds": "wird es",
+               "klappts": "klappt es"}
 
 
 def _correct_word(word: str, lex: Lexicon) -> str:

@@ -144,7 +144,22 @@ CLASSES = [
                   "sofort nach.", True),
     ("nicht-gesagt", "Haben Sie die Mail mit dem Link schon gesehen? Dann gehen wir die "
                      "Schritte zusammen durch.", True),
+    ("geht-nicht", "Wie soll das bitte funktionieren?", False),
+    ("nicht-mein-job", "Muss ich mich jetzt auch noch darum kümmern?", False),
+    ("neu-gestartet", "Ist der etwa schon wieder kaputt? Haben Sie da wieder was verstellt?",
+     False),
+    ("faq", "Haben Sie's schon in der Hilfe versucht?", False),
+    ("geht-nicht", "Das ist so nicht vorgesehen – möchten Sie, dass ich eine Sonderfreigabe bei "
+                   "der Teamleitung anfrage?", True),
+    ("nicht-gesagt", "Danke! Wie viele Kollegen sind etwa betroffen?", True),
+    ("kundenfehler", "Haben Sie vielleicht etwas gelöscht oder verschoben? Dann stelle ich es "
+                     "wieder her.", True),
     # 2. the original's meaning, not its words: synonyms, particles, colloquial forms
+    ("kundenfehler", "Da haben Sie aber ordentlich was verstellt. Klicken Sie auf "
+                     "Zurücksetzen.", False),
+    ("kundenfehler", "Keine Sorge, Sie haben nichts kaputt gemacht. Ich setze das Profil "
+                     "zurück.", True),
+    ("faq", "Das ist eigentlich selbsterklärend, aber gut, ich zeige es Ihnen.", False),
     ("nicht-gesagt", "Nix davon stand in Ihrem Ticket. Was ist denn nun genau passiert?", False),
     ("nicht-gesagt", "Hätten Sie das mal gleich erwähnt. Welche Version nutzen Sie?", False),
     ("nicht-gesagt", "Das wusste ich ja nicht, woher auch? Seit wann passiert das?", False),
