@@ -100,6 +100,7 @@ def main() -> int:
     evaluate("held-out (issue 15b, written before the change)",
              load(DATA / "rewrite_heldout_15b.jsonl"))
     evaluate("held-out (issue 15b, second set)", load(DATA / "rewrite_heldout_15b_second.jsonl"))
+    evaluate("held-out (issue 15b, third set)", load(DATA / "rewrite_heldout_15b_third.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

@@ -181,6 +181,12 @@ CLASSES = [
                       "Netzwerktechnik weiter und rufe Sie bis 15 Uhr zurück.", True),
     ("nicht-ich", "Das entscheide nicht ich, sondern die Teamleitung – das tut mir leid, ich "
                   "frage dort nach und melde mich bis 14 Uhr.", True),
+    ("nicht-gesagt", "Wenn Sie mir das vorher gesagt hätten, wären wir schon weiter. Welche "
+                     "Version haben Sie?", False),
+    ("faq", "Wie wär's, wenn Sie einfach mal die FAQ lesen?", False),
+    ("weiss-nicht", "Keine Ahnung, aber ich frag mal nach und melde mich morgen.", True),
+    ("neu-gestartet", "Ach herrje, schon wieder der Drucker. Ich schaue mir die Warteschlange "
+                      "jetzt aus der Ferne an.", True),
     # 3. condescension fails whatever follows
     ("kundenfehler", "Das ist doch ganz einfach: Sie müssen nur auf Speichern klicken, bevor "
                      "Sie das Fenster schließen.", False),
