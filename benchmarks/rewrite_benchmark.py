@@ -95,6 +95,12 @@ def main() -> int:
     evaluate("held-out (issue 15)", load(DATA / "rewrite_heldout_issue15.jsonl"))
     evaluate("held-out, blind (issue 15)", load(DATA / "rewrite_heldout_issue15_blind.jsonl"))
     evaluate("held-out, final (issue 15)", load(DATA / "rewrite_heldout_issue15_final.jsonl"))
+    evaluate("held-out, lead's blind reader (tuned on in 15b)",
+             load(DATA / "rewrite_heldout_lead_blind.jsonl"))
+    evaluate("held-out (issue 15b, written before the change)",
+             load(DATA / "rewrite_heldout_15b.jsonl"))
+    evaluate("held-out (issue 15b, second set)", load(DATA / "rewrite_heldout_15b_second.jsonl"))
+    evaluate("held-out (issue 15b, third set)", load(DATA / "rewrite_heldout_15b_third.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

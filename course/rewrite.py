@@ -92,6 +92,15 @@ class _Text:
     tokens: list[tuple[str, int, int]]
     sentence_ids: list[int]
     segment_ids: list[int]
+    # Position in the full text for each character of ``norm`` (only in the particle-free
+    # view; None for the full text itself).
+    origin: list[int] | None = None
+    bare: _Text | None = None
+
+    def full_span(self, start: int, end: int) -> tuple[int, int]:
+        if self.origin is None or start >= end:
+            return start, end
+        return self.origin[start], self.origin[end - 1] + 1
 
     def quote(self, start: int, end: int) -> str:
         if not self.index or start >= end:
@@ -111,7 +120,33 @@ def _analyse(raw: str, lex: Lexicon) -> _Text:
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(norm)]
     sentences = _boundary_ids(norm, tokens, _SENTENCE_END, frozenset())
     segments = _boundary_ids(norm, tokens, _SEGMENT_PUNCT, lex.clause_breaks)
-    return _Text(raw, norm, index, tokens, sentences, segments)
+    text = _Text(raw, norm, index, tokens, sentences, segments)
+    text.bare = _without_particles(text, lex)
+    return text
+
+
+def _without_particles(text: _Text, lex: Lexicon) -> _Text | None:
+    """The answer without modal particles ("Ich war das zwar nicht" -> "ich war das nicht"),
+    so that a particle does not hide a dead end; None when there is none to drop."""
+    drop = [(start, end) for word, start, end in text.tokens if word in lex.particles]
+    if not drop:
+        return None
+    keep: list[int] = []
+    last = 0
+    for start, end in drop:
+        # drop the particle and the blank before it
+        cut = start
+        while cut > last and text.norm[cut - 1] == " ":
+            cut -= 1
+        keep.extend(range(last, cut))
+        last = end
+    keep.extend(range(last, len(text.norm)))
+    norm = "".join(text.norm[i] for i in keep)
+    index = [text.index[i] for i in keep]
+    tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(norm)]
+    sentences = _boundary_ids(norm, tokens, _SENTENCE_END, frozenset())
+    segments = _boundary_ids(norm, tokens, _SEGMENT_PUNCT, lex.clause_breaks)
+    return _Text(text.raw, norm, index, tokens, sentences, segments, origin=keep)
 
 
 def _boundary_ids(
@@ -151,7 +186,16 @@ def _correct_typos(norm: str, index: list[int], lex: Lexicon) -> tuple[str, list
     return "".join(out), new_index
 
 
+# Colloquial forms read as the standard word ("nix" -> "nichts").
+_COLLOQUIAL = {"nix": "nichts", "nischt": "nichts", "nuescht": "nichts", "nich": "nicht",
+               "nee": "nein", "isses": "ist es", "sies": "sie es", "gibts": "gibt es",
+               "gehts": "geht es", "habs": "habe es", "ists": "ist es", "wirds": "wird es",
+               "klappts": "klappt es"}
+
+
 def _correct_word(word: str, lex: Lexicon) -> str:
+    if word in _COLLOQUIAL:
+        return _COLLOQUIAL[word]
     if len(word) < 5 or not word.isalpha() or word in lex.protected:
         return word
     if any(word.startswith(stem) for stem in lex.protected_stems):
@@ -231,9 +275,39 @@ def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]
     valid, negated = [], []
     formulas = _find(lex.formulas, text)  # "Danke für Ihren Anruf" is politeness, no R2
     for hit in _find(lex.acknowledgement, text):
+        if _receipt(text, hit):
+            continue  # "Ok, verstehe." confirms the words, not the customer's situation
         if not _overlaps(hit, formulas):
             (negated if _negated(text, hit, lex) else valid).append(hit)
     return valid, negated
+
+
+_RECEIPT_LEAD = frozenset({"ok", "okay", "ah", "aha", "ach", "achso", "so", "alles", "klar",
+                           "gut", "ja", "hm", "hmm"})
+_UNDERSTOOD = frozenset({"dass", "wie", "warum", "wieso", "weshalb", "was", "wenn", "ob",
+                         "sie", "ihre", "ihren", "ihr", "ihnen", "das", "gut", "voll", "total",
+                         "vollkommen", "absolut", "sehr", "natuerlich", "ihrem", "den", "die",
+                         "diese", "dieses", "es", "jetzt"})
+
+
+def _receipt(text: _Text, hit: _Hit) -> bool:
+    """A bare "(Ok,) verstehe." without subject and object confirms the words, not the
+    customer's situation: no acknowledgement (R2). "Ich verstehe." still counts."""
+    if not text.norm[hit.start : hit.end].startswith("versteh"):
+        return False
+    first = text.token_at(hit.start)
+    sentence = text.sentence_ids[first]
+    before = [w for n, (w, _, _) in enumerate(text.tokens[:first])
+              if text.sentence_ids[n] == sentence]
+    if any(w not in _RECEIPT_LEAD for w in before):
+        return False
+    following = first + 1
+    if following < len(text.tokens) and text.sentence_ids[following] == sentence:
+        if text.tokens[following][0] in _UNDERSTOOD:
+            return False
+        gap = text.norm[text.tokens[first][2] : text.tokens[following][1]]
+        return "," in gap or "–" in gap or ":" in gap
+    return True
 
 
 def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
@@ -345,16 +419,28 @@ def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Categ
     # "…, dann schauen wir weiter" waits for the customer to act first: no own step.
     own = any(h.kind in ("own", "handover") and not _conditional(text, h) for h in ways)
     step = any(h.kind in ("own", "handover", "alternative", "instruction") for h in ways)
+    named = own and _names_target(text, lex)
     found = []
     for category in lex.dead_ends:
         if (category.neutralised_by == "step" and step) or (
             category.neutralised_by == "own_action" and own
-        ):
+        ) or (category.neutralised_by == "named_handover" and named):
             continue
         hit = _first_dead_end(text, lex, category)
+        if hit is None and text.bare is not None:
+            bare = _first_dead_end(text.bare, lex, category)
+            if bare is not None:
+                start, end = text.bare.full_span(bare.start, bare.end)
+                hit = _Hit(start, end, bare.quote)
         if hit is not None:
             found.append((category, hit))
     return found
+
+
+def _names_target(text: _Text, lex: Lexicon) -> bool:
+    """The answer says who takes over ("an die Buchhaltung", "mit Frau Weber", "Der Einkauf
+    ist zuständig") or that the speaker finds out who is ("ich kläre, wer zuständig ist")."""
+    return any(p.search(text.norm) for p in lex.named_target)
 
 
 def _conditional(text: _Text, hit: _Hit) -> bool:
@@ -371,6 +457,8 @@ def _first_dead_end(text: _Text, lex: Lexicon, category: _Category) -> _Hit | No
                 continue
             lead = _clause_words(text, text.token_at(match.start()))[:1]
             if lead and lead[0] in category.skip_after:
+                continue
+            if category.negatable and _negation_before(text, match.start(), lex):
                 continue
             return _Hit(match.start(), match.end(), text.quote(*match.span()))
     return None
@@ -389,6 +477,28 @@ def _take_back(text: _Text, lex: Lexicon, acks: list[_Hit], ways: list[_Hit]) ->
             return _Hit(text.tokens[number][1], text.tokens[number][2],
                         _clause_quote(text, number))
     return None
+
+
+_CUSTOMER_WORDS = frozenset({"ihr", "ihre", "ihren", "ihrem", "ihrer", "ihnen"})
+
+
+def _negation_before(text: _Text, pos: int, lex: Lexicon) -> bool:
+    """ "Das ist nicht Ihre Schuld": a negation just before the phrase, in its clause."""
+    number = text.token_at(pos)
+    if not text.tokens or text.tokens[number][1] < pos:
+        return False
+    if text.tokens[number][0] not in _CUSTOMER_WORDS:
+        return False  # "Nicht meine Schuld" still pushes the blame away
+    segment = text.segment_ids[number]
+    for back in range(number - 1, max(number - 4, -1), -1):
+        word = text.tokens[back][0]
+        if text.segment_ids[back] != segment:
+            return False
+        if word in lex.negation:
+            return True
+        if word not in lex.particles and word not in ("ist", "war", "sind", "das", "es"):
+            return False
+    return False
 
 
 def _extra_negation(matched: str, expected: int, lex: Lexicon) -> bool:

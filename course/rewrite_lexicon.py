@@ -66,6 +66,8 @@ class _Category:
     # A match in a clause opened by one of these words describes the customer's problem
     # ("Ich verstehe, dass es nicht klappt") and is no dead end.
     skip_after: frozenset[str] = frozenset()
+    # A negation just before the phrase turns it round ("nicht Ihre Schuld").
+    negatable: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,8 @@ class Lexicon:
     vague_time: tuple[re.Pattern[str], ...] = ()
     contrast: frozenset[str] = frozenset()
     customer_verbs: frozenset[str] = frozenset()
+    particles: frozenset[str] = frozenset()
+    named_target: tuple[re.Pattern[str], ...] = ()
     protected: frozenset[str] = field(default_factory=frozenset)
     protected_stems: tuple[str, ...] = ()
     targets: frozenset[str] = field(default_factory=frozenset)
@@ -188,13 +192,14 @@ def _literal_words(phrase: str) -> list[str]:
 _LIST_SECTIONS = (
     "acknowledgement", "regret_if_followed_by_step", "own_action", "handover", "alternative",
     "time_frame", "clarifying", "instruction", "rude", "du_form", "formulas", "vague_time",
+    "named_target",
 )
 _WORD_SECTIONS = (
     "negation", "clause_breaks", "first_person", "imperative_lead", "question_not_clarifying",
     "acronyms", "german_words", "foreign_words", "fillers", "known_words", "contrast",
-    "customer_verbs",
+    "customer_verbs", "particles",
 )
-_NEUTRALISERS = ("never", "step", "own_action")
+_NEUTRALISERS = ("never", "step", "own_action", "named_handover")
 _CORRECTION_SECTIONS = (
     "acknowledgement", "own_action", "handover", "alternative", "time_frame", "clarifying",
 )
@@ -244,7 +249,7 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
     ident = item.get("id")
     where += f" ({ident!r})"
     unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult",
-                           "only_in_questions", "skip_after"}
+                           "only_in_questions", "skip_after", "negatable"}
     if unknown:
         raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
     if not isinstance(ident, str) or not ident:
@@ -253,7 +258,7 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
         raise ValueError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
     if not isinstance(item.get("feedback"), str) or not item["feedback"].strip():
         raise ValueError(f"{where}: 'feedback' must be a non-empty string")
-    for flag in ("insult", "only_in_questions"):
+    for flag in ("insult", "only_in_questions", "negatable"):
         if not isinstance(item.get(flag, False), bool):
             raise ValueError(f"{where}: '{flag}' must be true or false")
     skip = item.get("skip_after", [])
@@ -267,7 +272,7 @@ def _load_category(path: Path, number: int, item: Any, negation: frozenset[str])
     return _Category(
         ident, item["neutralised_by"], item["feedback"].strip(), item.get("insult", False),
         tuple(zip(patterns, negs, strict=True)), item.get("only_in_questions", False),
-        frozenset(normalise(w) for w in skip),
+        frozenset(normalise(w) for w in skip), item.get("negatable", False),
     )
 
 
@@ -307,6 +312,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
         fillers=words["fillers"],
         contrast=words["contrast"],
         customer_verbs=words["customer_verbs"],
+        particles=words["particles"],
         protected=protected,
         protected_stems=protected_stems,
         targets=targets,

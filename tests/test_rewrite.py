@@ -74,7 +74,9 @@ def test_devset_criteria_agree_at_least_95_percent():
 
 
 HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
-            "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl")
+            "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl",
+            "rewrite_heldout_lead_blind.jsonl", "rewrite_heldout_15b.jsonl",
+            "rewrite_heldout_15b_second.jsonl", "rewrite_heldout_15b_third.jsonl")
 
 
 @pytest.mark.parametrize("name", HELD_OUT)

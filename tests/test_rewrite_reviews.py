@@ -90,6 +90,154 @@ def test_reviewed_answer_is_judged_as_the_rubric_says(task: str, answer: str,
     assert check_rewrite(task, answer).passed is passes, str(check_rewrite(task, answer))
 
 
+# The eight false passes the lead's blind reader found (rewrite_heldout_lead_blind.jsonl),
+# one per line, all R1: a dead end the checker read too literally.
+BLIND_FALSE_PASSES = [
+    # a rhetorical question is no way forward
+    ("nicht-gesagt", "Davon war bisher keine Rede, wie soll ich das dann wissen?"),
+    # the original's meaning with a synonym ("nicht erwähnt" for "nicht gesagt")
+    ("nicht-gesagt", "Sie hatten das mit dem VPN nicht erwähnt, aber kein Problem. Ist der "
+                     "VPN-Client gerade verbunden?"),
+    # colloquial "nix" for "nichts"
+    ("nichts-machen", "Da kann ich gerade nix machen, aber ich schreibe ein Ticket."),
+    # "someone else did it" set against the speaker (zwar … aber)
+    ("nicht-ich", "Das ist ärgerlich, tut mir leid. Das hat zwar jemand anderes eingestellt, "
+                  "aber ich korrigiere das jetzt für Sie."),
+    # a particle inside "Ich war das nicht"
+    ("nicht-ich", "Ich war das zwar nicht, aber es tut mir leid. Ich leite es weiter."),
+    # condescension with an instruction after it
+    ("kundenfehler", "Das passiert vielen am Anfang, das ist doch ganz einfach: Gehen Sie auf "
+                     "Datei > Wiederherstellen."),
+    # reproach particle "doch" with the original's content
+    ("faq", "Das ist doch eigentlich in den FAQ erklärt, aber ich zeige es Ihnen nochmal."),
+    # the original as a sarcastic question
+    ("faq", "Haben Sie schon mal in die FAQ geschaut? ;)"),
+]
+
+
+@pytest.mark.parametrize(("task", "answer"), BLIND_FALSE_PASSES)
+def test_blind_readers_false_passes_fail_r1(task: str, answer: str) -> None:
+    """Does each of the blind reader's eight false passes now fail, on R1?"""
+    result = check_rewrite(task, answer)
+    assert not result.passed and not result.criteria["R1"], str(result)
+
+
+# The classes behind them, in phrasings of neither set: (task, answer, passes)
+CLASSES = [
+    # 1. questions: rhetorical and reproach questions fail, information and offer questions
+    #    are a way forward
+    ("weiss-nicht", "Woher soll ich das wissen? Ich bin ja nicht der Entwickler.", False),
+    ("geht-nicht", "Wie stellen Sie sich das vor? Das System kann das nun mal nicht.", False),
+    ("nichts-machen", "Was soll ich da denn machen? Der Server gehört mir nicht.", False),
+    ("nicht-mein-job", "Ist das etwa mein Problem? Rufen Sie die Hausverwaltung an.", False),
+    ("nicht-mein-job", "Sehe ich aus wie der Hausmeister? ;)", False),
+    ("kundenfehler", "Haben Sie die Anleitung eigentlich gelesen?", False),
+    ("faq", "Schon mal ins Handbuch geguckt? :)", False),
+    ("faq", "Wissen Sie, wo die FAQ sind? Da steht das nämlich drin.", False),
+    ("neu-gestartet", "Haben Sie es denn schon mal mit Aus- und Einschalten versucht? ;)", False),
+    ("beruhigen", "Wollen Sie sich nicht erst mal hinsetzen und einen Kaffee trinken?", False),
+    ("geht-nicht", "Wäre es für Sie auch in Ordnung, wenn wir die Liste einmal pro Woche "
+                   "automatisch per Mail schicken?", True),
+    ("faq", "Möchten Sie, dass ich Ihnen den Link zur passenden Anleitung schicke und wir "
+            "das kurz gemeinsam durchgehen?", True),
+    ("nicht-ich", "Hat jemand anderes im Büro das gleiche Problem? Das tut mir leid, ich sehe "
+                  "sofort nach.", True),
+    ("nicht-gesagt", "Haben Sie die Mail mit dem Link schon gesehen? Dann gehen wir die "
+                     "Schritte zusammen durch.", True),
+    ("geht-nicht", "Wie soll das bitte funktionieren?", False),
+    ("nicht-mein-job", "Muss ich mich jetzt auch noch darum kümmern?", False),
+    ("neu-gestartet", "Ist der etwa schon wieder kaputt? Haben Sie da wieder was verstellt?",
+     False),
+    ("faq", "Haben Sie's schon in der Hilfe versucht?", False),
+    ("geht-nicht", "Das ist so nicht vorgesehen – möchten Sie, dass ich eine Sonderfreigabe bei "
+                   "der Teamleitung anfrage?", True),
+    ("nicht-gesagt", "Danke! Wie viele Kollegen sind etwa betroffen?", True),
+    ("kundenfehler", "Haben Sie vielleicht etwas gelöscht oder verschoben? Dann stelle ich es "
+                     "wieder her.", True),
+    # 2. the original's meaning, not its words: synonyms, particles, colloquial forms
+    ("kundenfehler", "Da haben Sie aber ordentlich was verstellt. Klicken Sie auf "
+                     "Zurücksetzen.", False),
+    ("kundenfehler", "Keine Sorge, Sie haben nichts kaputt gemacht. Ich setze das Profil "
+                     "zurück.", True),
+    ("faq", "Das ist eigentlich selbsterklärend, aber gut, ich zeige es Ihnen.", False),
+    ("nicht-gesagt", "Nix davon stand in Ihrem Ticket. Was ist denn nun genau passiert?", False),
+    ("nicht-gesagt", "Hätten Sie das mal gleich erwähnt. Welche Version nutzen Sie?", False),
+    ("nicht-gesagt", "Das wusste ich ja nicht, woher auch? Seit wann passiert das?", False),
+    ("nichts-machen", "Da kann ich echt nix dran machen, sorry.", False),
+    ("nicht-ich", "Das hat die Buchhaltung falsch eingetragen, nicht ich. Entschuldigung, ich "
+                  "korrigiere es gleich.", False),
+    ("nicht-ich", "Das ging auf die Kappe vom Kollegen aus der Nachtschicht, ich schau's mir "
+                  "aber an.", False),
+    ("nicht-ich", "Nicht meine Schuld, aber ich helfe Ihnen.", False),
+    ("nicht-mein-job", "Dafür bin ich eigentlich nicht zuständig, aber ich leite es weiter.",
+     False),
+    ("faq", "Das steht eigentlich auch im Wiki, ich erkläre es Ihnen aber gern.", False),
+    ("faq", "Das weiß doch eigentlich jeder, aber gut: Sie gehen auf Einstellungen.", False),
+    ("kundenfehler", "Das ist nicht Ihre Schuld, die Einstellung ist wirklich schwer zu finden. "
+                     "Ich zeige sie Ihnen jetzt am Bildschirm.", True),
+    ("nicht-mein-job", "Das fällt nicht in meinen Bereich, aber ich finde heraus, wer zuständig "
+                       "ist, und rufe Sie zurück.", True),
+    ("nichts-machen", "Sofort beheben kann ich das nicht, ich gebe es aber jetzt an die "
+                      "Netzwerktechnik weiter und rufe Sie bis 15 Uhr zurück.", True),
+    ("nicht-ich", "Das entscheide nicht ich, sondern die Teamleitung – das tut mir leid, ich "
+                  "frage dort nach und melde mich bis 14 Uhr.", True),
+    ("nicht-gesagt", "Wenn Sie mir das vorher gesagt hätten, wären wir schon weiter. Welche "
+                     "Version haben Sie?", False),
+    ("faq", "Wie wär's, wenn Sie einfach mal die FAQ lesen?", False),
+    ("weiss-nicht", "Keine Ahnung, aber ich frag mal nach und melde mich morgen.", True),
+    ("neu-gestartet", "Ach herrje, schon wieder der Drucker. Ich schaue mir die Warteschlange "
+                      "jetzt aus der Ferne an.", True),
+    # 3. condescension fails whatever follows
+    ("kundenfehler", "Das ist doch ganz einfach: Sie müssen nur auf Speichern klicken, bevor "
+                     "Sie das Fenster schließen.", False),
+    ("kundenfehler", "Das ist doch wirklich ganz einfach – klicken Sie auf Speichern.", False),
+    ("beruhigen", "Regen Sie sich nicht auf, das ist doch ganz einfach: Sie klicken oben "
+                  "rechts auf Abmelden.", False),
+]
+
+
+@pytest.mark.parametrize(("task", "answer", "passes"), CLASSES)
+def test_failure_classes_are_judged_as_the_rubric_says(task: str, answer: str,
+                                                       passes: bool) -> None:
+    """Are the classes of the blind reader's false passes judged as the rubric says, and do
+    honest answers close to them still pass?"""
+    result = check_rewrite(task, answer)
+    assert result.passed is passes, str(result)
+    if not passes:
+        assert not result.criteria["R1"], str(result)
+
+
+# Decisions where the rubric is unclear (see the issue-15b report)
+UNCLEAR = [
+    # a neutral cause with own ownership passes; "someone else did it" against the speaker
+    # fails (above)
+    ("nicht-ich", "Bei der Umstellung durch das Netzwerkteam heute Nacht ist Ihr Zugang "
+                  "verloren gegangen. Das tut mir leid, ich richte ihn sofort neu ein.", True),
+    ("nicht-ich", "Der Fehler kam von einem fehlerhaften Update heute Nacht. Das tut mir leid, "
+                  "ich spiele jetzt die Korrektur ein.", True),
+    # disbelief: "doch … erst/gerade" contradicts the customer's report
+    ("neu-gestartet", "Schon wieder? Der war doch gestern erst repariert.", False),
+    ("neu-gestartet", "Schon wieder? Den haben wir doch erst letzte Woche ausgetauscht.", False),
+    ("neu-gestartet", "Schon wieder? Das tut mir leid. Welches Modell steht bei Ihnen?", True),
+    # thanks for patience is a formula, thanks for something the customer did counts
+    ("beruhigen", "Danke für Ihre Geduld, ich bin gleich für Sie da.", False),
+    ("neu-gestartet", "Danke, dass Sie gleich Bescheid geben. Ich schicke einen Techniker "
+                      "vorbei.", True),
+    # a bare "Ok, verstehe." confirms the words; "Ich verstehe." and "Ich verstehe Sie" count
+    ("beruhigen", "Ok, verstehe. Ich gucke gleich mal.", False),
+    ("beruhigen", "Ich verstehe. Ich kümmere mich sofort darum.", True),
+    # "wir finden eine Lösung" is a vague own action, like "Ich nehme das in die Hand"
+    ("weiss-nicht", "Da bin ich überfragt, aber wir finden eine Lösung.", True),
+]
+
+
+@pytest.mark.parametrize(("task", "answer", "passes"), UNCLEAR)
+def test_unclear_cases_follow_the_recorded_decision(task: str, answer: str,
+                                                    passes: bool) -> None:
+    """Are the cases the rubric leaves open judged as decided in issue 15b?"""
+    assert check_rewrite(task, answer).passed is passes, str(check_rewrite(task, answer))
+
+
 def test_klaeren_in_the_customers_clause_is_no_step() -> None:
     """Is „…, dass Sie das klären möchten“ not quoted as the speaker's way forward?"""
     result = check_rewrite("geht-nicht", "Ich verstehe, dass Sie das klären möchten. Das geht "
