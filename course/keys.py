@@ -209,8 +209,8 @@ def elimination_problems(calls: Iterable[GradedCall]) -> list[str]:
 # --- printing ---------------------------------------------------------------------------
 
 
-def _wrap(text: str, indent: str) -> str:
-    return textwrap.fill(" ".join(text.split()), 96, initial_indent=indent,
+def _wrap(text: str, indent: str, first: str | None = None) -> str:
+    return textwrap.fill(" ".join(text.split()), 96, initial_indent=first or indent,
                          subsequent_indent=indent)
 
 
@@ -230,7 +230,7 @@ def _quiz_lines(quiz: object, book: RuleBook) -> list[str]:
     lines = [f"[Übung {quiz.id}] {type(quiz).__name__}", _wrap(quiz.question, "  ")]
     if isinstance(quiz, Classification):
         for item in quiz.items:
-            lines.append(_wrap(f"„{item.text}“ → {quiz.categories[item.answer]}", "  • "))
+            lines.append(_wrap(f"{item.text} → {quiz.categories[item.answer]}", "    ", "  • "))
             lines.append(_wrap(item.explanation, "      "))
             lines += _rule_lines(item.rule, book)
     elif isinstance(quiz, SingleChoice):
@@ -257,7 +257,7 @@ def _graded_lines(module: str, book: RuleBook) -> list[str]:
         if meta["grade_id"] in calls:
             lines.append(head)
             for item in calls[meta["grade_id"]].items:
-                lines.append(_wrap(f"„{item.text}“ → {item.key}", "  • "))
+                lines.append(_wrap(f"{item.text} → {item.key}", "    ", "  • "))
                 if item.note:
                     lines.append(_wrap(f"Hinweis bei falscher Antwort: {item.note}", "      "))
                 lines += _rule_lines(item.rule, book) or ["      (keine Regel genannt)"]

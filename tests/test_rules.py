@@ -31,12 +31,6 @@ from .conftest import MODULES
 # Graded matchings still laid out so that the last item follows from the others; each entry
 # is removed when its module is rebuilt. The test fails for any other module.
 KNOWN_ELIMINATION: set[str] = {
-    "00_einfuehrung m00_test_saeule_verletzt",
-    "02_aktives_zuhoeren m02_test_fragen_art",
-    "02_aktives_zuhoeren m02_test_technik",
-    "03_vier_ohren m03_test_nachricht_a",
-    "03_vier_ohren m03_test_nachricht_b",
-    "03_vier_ohren m03_test_welches_ohr",
     "04_gfk m04_test_gfk_schritte",
     "06_erwartungen_grenzen m06_test_grenzmomente",
     "07_kundentypen m07_test_kundentyp",
@@ -192,5 +186,5 @@ def test_key_reader_prints_items_keys_and_rules(capsys: pytest.CaptureFixture[st
     out = capsys.readouterr().out
     for call in graded_calls("03_vier_ohren"):
         for item in call.items:
-            assert f"„{item.text}“ → {item.key}" in " ".join(out.split())
+            assert f"{item.text} → {item.key}" in " ".join(out.split())
     assert "Regel ohren.appell:" in out and "[bewertet m03_reflexion" in out
