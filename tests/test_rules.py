@@ -18,6 +18,7 @@ from course.content import (
     quiz_modules,
 )
 from course.keys import (
+    GradedCall,
     KeyedItem,
     conflicts,
     elimination_problems,
@@ -27,13 +28,6 @@ from course.keys import (
 )
 
 from .conftest import MODULES
-
-# Graded matchings still laid out so that the last item follows from the others; each entry
-# is removed when its module is rebuilt. The test fails for any other module.
-KNOWN_ELIMINATION: set[str] = {
-    "07_kundentypen m07_test_kundentyp",
-    "07_kundentypen m07_test_strategie",
-}
 
 
 def test_rule_book_loads() -> None:
@@ -52,9 +46,13 @@ def test_every_keyed_item_follows_its_rule() -> None:
 def test_graded_matchings_cannot_be_solved_by_elimination() -> None:
     """Does no graded matching use every label equally often (knowing n-1 gives the last)?"""
     calls = [c for m in MODULES for c in graded_calls(m)]
-    found = {p.split(" (")[0] for p in elimination_problems(calls)}
-    assert found <= KNOWN_ELIMINATION, sorted(found - KNOWN_ELIMINATION)
-    assert KNOWN_ELIMINATION <= found, f"fixed, remove from the list: {KNOWN_ELIMINATION - found}"
+    assert elimination_problems(calls) == []
+
+
+def test_elimination_check_finds_a_one_to_one_matching() -> None:
+    items = tuple(_item(t, k, f"ohren.{k}") for t, k in [("a", "appell"), ("b", "beziehung")])
+    problems = elimination_problems([GradedCall("03_vier_ohren", "m03_x", items)])
+    assert problems and "every label used 1×" in problems[0]
 
 
 def _book() -> RuleBook:
