@@ -249,8 +249,13 @@ def _quiz_lines(quiz: object, book: RuleBook) -> list[str]:
 def _graded_lines(module: str, book: RuleBook) -> list[str]:
     lines: list[str] = []
     calls = {c.grade_id: c for c in graded_calls(module)}
+    graded_part = False
     for cell in _cells(module):
         meta = _grading(cell)
+        source = "".join(cell["source"])
+        graded_part = graded_part or "Bewertete Aufgaben" in source
+        if cell["cell_type"] == "markdown" and graded_part and not meta.get("grade"):
+            lines += ["  | " + line for line in source.splitlines()]  # the task as learners see it
         if not meta.get("grade"):
             continue
         head = f"[bewertet {meta['grade_id']}, {meta.get('points', 0)} P.]"
