@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from course.content import CONTENT_DIR as CONTENT
 from course.content import (
     ContentError,
     Rule,
@@ -17,6 +20,7 @@ from course.content import (
     parse_rules,
     quiz_modules,
 )
+from course.dialog import load_scenario, scenario_ids
 from course.keys import (
     GradedCall,
     KeyedItem,
@@ -27,7 +31,7 @@ from course.keys import (
     main,
 )
 
-from .conftest import MODULES
+from .conftest import MODULES, REPO
 
 
 def test_rule_book_loads() -> None:
@@ -184,3 +188,38 @@ def test_key_reader_prints_items_keys_and_rules(capsys: pytest.CaptureFixture[st
         for item in call.items:
             assert f"{item.text} → {item.key}" in " ".join(out.split())
     assert "Regel ohren.appell:" in out and "[bewertet m03_reflexion" in out
+
+
+SUPERVISOR = re.compile(r"verbinde Sie\b.*\b(Teamleit|Vorgesetzt|Chef)", re.S)
+
+
+@pytest.mark.parametrize("scenario", scenario_ids())
+def test_connecting_to_the_supervisor_on_request_is_never_a_broken_model(scenario: str) -> None:
+    """Rule vorgesetzte.verbinden: do the role-plays mark 'I'll connect you to my team lead'
+    as applied, in every scenario alike?"""
+    s = load_scenario(scenario)
+    wrong = [f"{node_id}: {c.text[:60]}" for node_id, node in s.nodes.items()
+             for c in node.choices if SUPERVISOR.search(c.text) and not c.applied]
+    assert wrong == [], wrong
+
+
+def _course_sentences() -> list[tuple[str, str]]:
+    """Every sentence of the learner-facing content (quizzes, dialogs, notebook texts)."""
+    files = [*CONTENT.glob("quizzes/*.yaml"), *CONTENT.glob("dialogs/*.yaml"),
+             *(REPO / "source").glob("*/*.ipynb")]
+    found = []
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if path.suffix == ".ipynb":
+            cells = json.loads(text)["cells"]
+            text = " ".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        found += [(path.name, s) for s in re.split(r"(?<=[.!?])\s+", " ".join(text.split()))]
+    return found
+
+
+def test_a_defensive_justification_is_heard_with_the_beziehungs_ohr() -> None:
+    """Rule ohren.rechtfertigung: does no text say a justification answers the Sach-Ohr?"""
+    wrong = [f"{name}: {s[:120]}" for name, s in _course_sentences()
+             if re.search(r"[Rr]echtfertig|verteidig", s) and "Sach-Ohr" in s
+             and "Beziehungs-Ohr" not in s]
+    assert wrong == [], wrong
