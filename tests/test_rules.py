@@ -223,3 +223,12 @@ def test_a_defensive_justification_is_heard_with_the_beziehungs_ohr() -> None:
              if re.search(r"[Rr]echtfertig|verteidig", s) and "Sach-Ohr" in s
              and "Beziehungs-Ohr" not in s]
     assert wrong == [], wrong
+
+
+def test_a_threat_ends_the_call_without_warning_everywhere() -> None:
+    """Rule grenzen.drohung: does every sentence that pairs a threat with warning say that a
+    threat itself ends the call at once (06 and 08 used to disagree)?"""
+    wrong = [f"{name}: {s[:120]}" for name, s in _course_sentences()
+             if re.search(r"Drohung", s) and re.search(r"\bwarn", s, re.I)
+             and not re.search(r"sofort|ohne (vorherige )?Warnung|keine (Drohung|Warnung)", s)]
+    assert wrong == [], wrong
