@@ -6,6 +6,11 @@ Quiz types: ``single_choice``, ``ordering``, ``classification``, ``rewrite``, ``
 Quiz items live as YAML under ``course/content/quizzes/<module>.yaml`` so that an
 instructor can add or change an item without touching Python. Every file is validated
 on load; a problem raises :class:`ContentError` naming the file, the item and the problem.
+
+The course's rules (definitions and decision rules of every model) live in
+``course/content/rules.yaml`` (:func:`load_rules`). A classification item whose quiz uses a
+scheme with rules names the rule that decides it (``rule:``), and its answer must be the
+label that rule leads to.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import yaml
 CONTENT_DIR = Path(__file__).parent / "content"
 QUIZ_DIR = CONTENT_DIR / "quizzes"
 LABELS_FILE = CONTENT_DIR / "labels.yaml"
+RULES_FILE = CONTENT_DIR / "rules.yaml"  # the course's rules, see parse_rules
 DIALOG_DIR = CONTENT_DIR / "dialogs"  # role-play scenarios, see course.dialog
 
 
@@ -45,6 +51,7 @@ class SingleChoice:
     id: str
     question: str
     options: tuple[Option, ...]
+    rule: str | None = None  # id of the rule in rules.yaml that decides the key
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,7 @@ class Ordering:
     id: str
     question: str
     steps: tuple[Step, ...]
+    rule: str | None = None
 
 
 @dataclass(frozen=True)
@@ -69,6 +77,7 @@ class Item:
     answer: str
     explanation: str
     hint: str
+    rule: str | None = None  # id of the rule in rules.yaml that decides the answer
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Classification:
     question: str
     categories: dict[str, str]  # category id -> label shown to the learner
     items: tuple[Item, ...]
+    scheme: str | None = None  # the label scheme the categories come from, if any
 
 
 @dataclass(frozen=True)
@@ -149,8 +159,10 @@ def fold(text: str) -> str:
 class _Reader:
     """Reads one item's fields and reports problems with file and item in the message."""
 
-    def __init__(self, path: Path, where: str, data: Any, allowed: set[str]) -> None:
+    def __init__(self, path: Path, where: str, data: Any, allowed: set[str],
+                 rules: RuleBook | None = None) -> None:
         self.path, self.where = path, where
+        self.rules = rules if rules is not None else RuleBook({}, {})
         if not isinstance(data, dict):
             self.fail(f"expected a mapping with keys {sorted(allowed)}, got {type(data).__name__}")
         unknown = set(data) - allowed
@@ -173,6 +185,28 @@ class _Reader:
             self.fail(f"field '{field}' must be true or false, got {value!r}")
         return value
 
+    def rule(self, scheme: str | None = None, answer: str | None = None) -> str | None:
+        """The item's optional 'rule' field: a rule of the rule book that leads to ``answer``.
+
+        An item of a quiz whose scheme has rules must name one.
+        """
+        if "rule" not in self.data:
+            if scheme is not None and scheme in self.rules.schemes():
+                self.fail(f"field 'rule' is missing: the scheme '{scheme}' has rules in "
+                          f"{RULES_FILE.name}, name the one that decides this item")
+            return None
+        rule_id = self.text("rule")
+        rule = self.rules.rules.get(rule_id)
+        if rule is None:
+            self.fail(f"rule '{rule_id}' is not in {RULES_FILE.name}")
+        if answer is not None:
+            if rule.key is None or rule.scheme != scheme:
+                self.fail(f"rule '{rule_id}' decides no label of the scheme '{scheme}'")
+            if rule.key != answer:
+                self.fail(f"answer '{answer}' contradicts rule '{rule_id}', which leads to "
+                          f"'{rule.key}'")
+        return rule_id
+
     def items(self, field: str, minimum: int) -> list[Any]:
         value = self.data.get(field)
         if not isinstance(value, list) or len(value) < minimum:
@@ -187,7 +221,7 @@ def _single_choice(r: _Reader, quiz_id: str) -> SingleChoice:
         options.append(Option(o.text("text"), o.flag("correct"), o.text("explanation")))
     if sum(o.correct for o in options) != 1:
         r.fail("exactly one option must have 'correct: true'")
-    return SingleChoice(quiz_id, r.text("question"), tuple(options))
+    return SingleChoice(quiz_id, r.text("question"), tuple(options), r.rule())
 
 
 def _ordering(r: _Reader, quiz_id: str) -> Ordering:
@@ -197,7 +231,7 @@ def _ordering(r: _Reader, quiz_id: str) -> Ordering:
         steps.append(Step(s.text("text"), s.text("explanation"), s.text("hint")))
     if len({s.text for s in steps}) != len(steps):
         r.fail("two steps have the same text")
-    return Ordering(quiz_id, r.text("question"), tuple(steps))
+    return Ordering(quiz_id, r.text("question"), tuple(steps), r.rule())
 
 
 def _classification(r: _Reader, quiz_id: str) -> Classification:
@@ -207,14 +241,31 @@ def _classification(r: _Reader, quiz_id: str) -> Classification:
     for cid, label in categories.items():
         if not isinstance(label, str) or not label.strip():
             r.fail(f"category '{cid}' needs a label text")
+    scheme = _quiz_scheme(r, set(categories))
     items = []
     for n, raw in enumerate(r.items("items", 2), start=1):
-        i = _Reader(r.path, f"{r.where}, item {n}", raw, {"text", "answer", "explanation", "hint"})
+        i = _Reader(r.path, f"{r.where}, item {n}", raw,
+                    {"text", "answer", "explanation", "hint", "rule"}, r.rules)
         answer = i.text("answer")
         if answer not in categories:
             i.fail(f"answer '{answer}' is not one of the categories {sorted(categories)}")
-        items.append(Item(i.text("text"), answer, i.text("explanation"), i.text("hint")))
-    return Classification(quiz_id, r.text("question"), dict(categories), tuple(items))
+        rule = i.rule(scheme, answer)
+        items.append(Item(i.text("text"), answer, i.text("explanation"), i.text("hint"), rule))
+    return Classification(quiz_id, r.text("question"), dict(categories), tuple(items), scheme)
+
+
+def _quiz_scheme(r: _Reader, categories: set[str]) -> str | None:
+    """The quiz's label scheme: its 'scheme' field, else the labels.yaml scheme it uses."""
+    if "scheme" in r.data:
+        scheme = r.text("scheme")
+        known = r.rules.schemes() | set(_all_labels())
+        if scheme not in known:
+            r.fail(f"unknown scheme '{scheme}' (not in labels.yaml or rules.yaml)")
+        return scheme
+    for name, labels in _all_labels().items():
+        if categories <= set(labels):
+            return name
+    return None
 
 
 _WORD = re.compile(r"\w+(?:[-./'’]\w+)*")
@@ -280,9 +331,9 @@ def _dialog(r: _Reader, quiz_id: str) -> DialogQuiz:
 
 
 _FIELDS = {
-    "single_choice": ({"question", "options"}, _single_choice),
-    "ordering": ({"question", "steps"}, _ordering),
-    "classification": ({"question", "categories", "items"}, _classification),
+    "single_choice": ({"question", "options", "rule"}, _single_choice),
+    "ordering": ({"question", "steps", "rule"}, _ordering),
+    "classification": ({"question", "categories", "items", "scheme"}, _classification),
     "rewrite": ({"question", "key"}, _rewrite),
     "jargon": ({"question", "items"}, _jargon),
     "dialog": ({"question", "scenario", "variable"}, _dialog),
@@ -298,8 +349,9 @@ def _read_yaml(path: Path) -> Any:
         raise ContentError(f"{path}: not valid YAML: {err}") from None
 
 
-def parse_quizzes(path: Path) -> dict[str, Quiz]:
-    """Read and validate one quiz file; return its quizzes by id."""
+def parse_quizzes(path: Path, rules: RuleBook | None = None) -> dict[str, Quiz]:
+    """Read and validate one quiz file against the rule book; return its quizzes by id."""
+    rules = load_rules() if rules is None else rules
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("quizzes"), list):
         raise ContentError(f"{path}: expected a top-level 'quizzes:' list")
@@ -315,7 +367,7 @@ def parse_quizzes(path: Path) -> dict[str, Quiz]:
         if kind not in _FIELDS:
             raise ContentError(f"{path}: {where}: 'type' must be one of {sorted(_FIELDS)}")
         fields, build = _FIELDS[kind]
-        reader = _Reader(path, where, raw, fields | {"id", "type"})
+        reader = _Reader(path, where, raw, fields | {"id", "type"}, rules)
         quizzes[quiz_id] = build(reader, quiz_id)
     return quizzes
 
@@ -328,6 +380,82 @@ def load_quizzes(module: str) -> dict[str, Quiz]:
 
 def quiz_modules() -> list[str]:
     return sorted(p.stem for p in QUIZ_DIR.glob("*.yaml"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One definition or decision rule of the course (``course/content/rules.yaml``)."""
+
+    id: str  # "<topic>.<rule>"
+    text: str
+    modules: tuple[str, ...]
+    basis: str
+    scheme: str | None = None  # the label scheme the rule decides between
+    key: str | None = None  # the label it leads to; None for a rule of conduct
+    boundary: str | None = None
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    scheme: str | None
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    topics: dict[str, Topic]
+    rules: dict[str, Rule]
+
+    def schemes(self) -> set[str]:
+        return {t.scheme for t in self.topics.values() if t.scheme}
+
+
+_MODULE = re.compile(r"\d\d")
+
+
+def _rule(path: Path, topic: Topic, rule_id: str, raw: Any, labels: dict) -> Rule:
+    r = _Reader(path, f"topic '{topic.id}', rule '{rule_id}'", raw,
+                {"key", "rule", "modules", "basis", "boundary"})
+    modules = r.items("modules", 1)
+    if not all(isinstance(m, str) and _MODULE.fullmatch(m) for m in modules):
+        r.fail("'modules' must list two-digit module numbers as texts, e.g. [\"03\"]")
+    key = r.text("key") if "key" in r.data else None
+    if key is not None and topic.scheme is None:
+        r.fail("a rule with a 'key' needs a 'scheme' in its topic")
+    if key is not None and topic.scheme in labels and key not in labels[topic.scheme]:
+        r.fail(f"key '{key}' is not a label of scheme '{topic.scheme}' in labels.yaml")
+    boundary = r.text("boundary") if "boundary" in r.data else None
+    return Rule(f"{topic.id}.{rule_id}", r.text("rule"), tuple(modules), r.text("basis"),
+                topic.scheme, key, boundary)
+
+
+def parse_rules(path: Path, labels_path: Path = LABELS_FILE) -> RuleBook:
+    """Read and validate the rule book: topics with a title, an optional scheme and rules."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("topics"), dict):
+        raise ContentError(f"{path}: expected a top-level 'topics:' mapping")
+    labels = parse_labels(labels_path)
+    topics: dict[str, Topic] = {}
+    rules: dict[str, Rule] = {}
+    for topic_id, raw in data["topics"].items():
+        t = _Reader(path, f"topic '{topic_id}'", raw, {"title", "scheme", "rules"})
+        scheme = t.text("scheme") if "scheme" in t.data else None
+        topic = Topic(str(topic_id), t.text("title"), scheme)
+        entries = t.data.get("rules")
+        if not isinstance(entries, dict) or not entries:
+            t.fail("field 'rules' must map rule ids to rules")
+        for rule_id, entry in entries.items():
+            rule = _rule(path, topic, str(rule_id), entry, labels)
+            rules[rule.id] = rule
+        topics[topic.id] = topic
+    return RuleBook(topics, rules)
+
+
+@cache
+def load_rules() -> RuleBook:
+    """The course's rule book (``course/content/rules.yaml``)."""
+    return parse_rules(RULES_FILE)
 
 
 def parse_labels(path: Path) -> dict[str, dict[str, Label]]:
@@ -350,9 +478,14 @@ def parse_labels(path: Path) -> dict[str, dict[str, Label]]:
 
 
 @cache
+def _all_labels() -> dict[str, dict[str, Label]]:
+    return parse_labels(LABELS_FILE)
+
+
+@cache
 def load_labels(scheme: str) -> dict[str, Label]:
     """Return one label scheme (e.g. ``"ohren"``) from ``course/content/labels.yaml``."""
-    schemes = parse_labels(LABELS_FILE)
+    schemes = _all_labels()
     if scheme not in schemes:
         raise ContentError(f"{LABELS_FILE}: no label scheme '{scheme}' (have {sorted(schemes)})")
     return schemes[scheme]

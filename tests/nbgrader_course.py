@@ -17,11 +17,12 @@ REPO = Path(__file__).resolve().parent.parent
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION\n?", re.S)
 BIN = Path(sys.executable).parent
 
-# Module 03, message B half right (2 of 4 points): a partly right submission for several tests.
+# Module 03, message B partly right (3 of 5 points): a partly right submission for several tests.
 SWAPPED_B = '''ohren_nachricht_b = {
     "Es gibt ein Problem mit dem Kalender, das dreimal gemeldet wurde.": "Sachinhalt",
     "Ich habe langsam keine Geduld mehr.": "Beziehung",
     "Sie hören mir offenbar nicht richtig zu.": "Selbstoffenbarung",
+    "Ich fühle mich von Ihnen allein gelassen.": "Beziehung",
     "Kümmern Sie sich jetzt endlich verbindlich darum.": "Appell",
 }'''
 

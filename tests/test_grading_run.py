@@ -2,7 +2,7 @@
 
 Module 03, on both paths (``nbgrader autograde`` and ``./grade``): careless and hostile
 learners beside two honest ones. Each careless learner submits the full solution plus one
-mistake or payload, so their honest score is 16 unless the payload removes answers.
+mistake or payload, so their honest score is 19 unless the payload removes answers.
 """
 
 from __future__ import annotations
@@ -102,10 +102,10 @@ def _learners(root: Path) -> dict[str, nbformat.NotebookNode]:
     return out
 
 
-EXPECTED = {"loesung": 16, "teilweise": PARTIAL["points"], "doppelte_antwort": 16,
-            "doppelter_test": 16, "schema_99": 16, "fremder_test": 16, "xss": 16, "flut": 16,
-            "zeitbudget": 16, "statuszeilen": 16, "mehrere_prozesse": 8, "tmp_und_prozess": 8,
-            "sockets": 8}
+EXPECTED = {"loesung": 19, "teilweise": PARTIAL["points"], "doppelte_antwort": 19,
+            "doppelter_test": 19, "schema_99": 19, "fremder_test": 19, "xss": 19, "flut": 19,
+            "zeitbudget": 19, "statuszeilen": 19, "mehrere_prozesse": 9, "tmp_und_prozess": 9,
+            "sockets": 9}
 
 
 def _class(root: Path) -> Path:

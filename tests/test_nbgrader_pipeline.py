@@ -81,18 +81,18 @@ def test_untouched_release_gets_zero(graded: Run) -> None:
 
 
 def test_partly_right_gets_points_in_between(graded: Run) -> None:
-    """Message A right (4), B half right (2), no ear answers (0), rewrite right (4): 10 points?"""
-    assert scores(graded.root, M03)["teilweise"][0] == 10.0
+    """Message A right (5), B 3 of 5 (3), no ear answers (0), rewrite right (4): 12 points?"""
+    assert scores(graded.root, M03)["teilweise"][0] == 12.0
 
 
 def test_edited_test_cell_is_graded_by_the_original(graded: Run) -> None:
-    """Are rewritten test cells graded by the originals? (A+B right: 8, not 16 as edited)"""
-    assert scores(graded.root, M03)["testzelle"][0] == 8.0
+    """Are rewritten test cells graded by the originals? (A+B right: 10, not 19 as edited)"""
+    assert scores(graded.root, M03)["testzelle"][0] == 10.0
 
 
 def test_endless_loop_times_out_and_is_recorded(graded: Run) -> None:
     """Does an endless loop cost only its own cell (tasks 2, 3 still count), timeout recorded?"""
-    assert scores(graded.root, M03)["endlos"][0] == 8.0  # both dicts were in the loop cell
+    assert scores(graded.root, M03)["endlos"][0] == 9.0  # both dicts were in the loop cell
     autograded = graded.root / "autograded" / "endlos" / M03 / f"{M03}.ipynb"
     assert "Zeitüberschreitung" in autograded.read_text(encoding="utf-8")
 
@@ -127,4 +127,4 @@ def test_grade_export_has_a_row_per_submission(graded: Run) -> None:
         rows = [r for r in csv.DictReader(f) if r["assignment"] == M03]
     by_student = {r["student_id"]: float(r["raw_score"]) for r in rows}
     assert by_student["loesung"] == max_code_score(graded.root, M03)
-    assert by_student["teilweise"] == 10.0
+    assert by_student["teilweise"] == 12.0

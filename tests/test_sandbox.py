@@ -113,7 +113,7 @@ def test_payload_costs_only_its_author(hostile: tuple[Path, Listener], payload: 
     """Is each hostile submission graded, as a failure of its own cell only?"""
     root, _ = hostile
     points = scores(root, M)[payload][0]
-    assert points == max_code_score(root, M) - 8, "the payload cell (8 points) fails, nothing else"
+    assert points == max_code_score(root, M) - 10, "the payload cell (10 P.) fails, nothing else"
 
 
 def test_gradebook_is_intact(hostile: tuple[Path, Listener]) -> None:

@@ -1,6 +1,6 @@
 """Trusted scoring: no code a learner hands in can raise a grade or see an answer key.
 
-Module 03 (16 autograded points). Each attacker leaves every answer empty (honest score 0)
+Module 03 (19 autograded points). Each attacker leaves every answer empty (honest score 0)
 and puts one attack into the first answer cell. The same class is graded on both paths,
 ``nbgrader autograde`` (what formgrader's button runs) and ``./grade``, together with two
 honest learners whose scores must not move.
@@ -85,13 +85,13 @@ get_ipython().input_transformers_cleanup.append(
     "float_wort": """
 f = get_ipython().display_formatter.formatters["text/plain"]
 f.for_type(float, lambda o, p, c: p.text("voll"))
-f.for_type(int, lambda o, p, c: p.text("16"))
+f.for_type(int, lambda o, p, c: p.text("19"))
 """,
     "print_ersetzt": "import builtins\nbuiltins.print = lambda *a, **k: None\n",
     "punkte_gefaelscht": """
 ip = get_ipython()
-ip.events.register("post_run_cell", lambda result: ip.displayhook(16.0))
-print(16.0)
+ip.events.register("post_run_cell", lambda result: ip.displayhook(19.0))
+print(19.0)
 """,
     "vorab_hook": USE_KEY + """
 def _steal(info):
@@ -216,7 +216,7 @@ def graded(request: pytest.FixtureRequest) -> Path:
 def test_honest_learners_keep_their_scores(graded: Path) -> None:
     """Do the solution and the partly right answers get exactly the points they get alone?"""
     points = scores(graded, M)
-    assert points["loesung"][0] == max_code_score(graded, M) == 16
+    assert points["loesung"][0] == max_code_score(graded, M) == 19
     assert points["teilweise"][0] == PARTIAL["points"]
 
 

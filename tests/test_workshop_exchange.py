@@ -173,7 +173,7 @@ def test_resubmission_keeps_the_newest(cycle: Cycle) -> None:
     collected = cycle.machine.course / "submitted" / cycle.anna.name / M03
     assert (collected / "timestamp.txt").read_text().strip() == cycle.anna_timestamps[1]
     assert list(_feedback(cycle.anna)) == [cycle.anna_timestamps[1]]
-    code_max = 16.0  # autograded points of module 03; the solution gets all of them
+    code_max = 19.0  # autograded points of module 03; the solution gets all of them
     assert _gradebook(cycle.machine)[cycle.anna.name][0] == code_max
 
 
