@@ -139,15 +139,6 @@ def find_course_dir(start: Path | None = None,
     return next((f for f in (here, *here.parents) if (f / MANIFEST).is_file()), None)
 
 
-def write_lab_settings(prefix: Path = Path(sys.prefix)) -> Path:
-    """No news pop-up and no update check in this environment's JupyterLab."""
-    settings = prefix / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    path = settings / "overrides.json"
-    path.write_text((LEARNER_CONFIG / "overrides.json").read_text("utf-8"), "utf-8")
-    return path
-
-
 def lab_command(target: Path, extra: list[str]) -> list[str]:
     # Containers and CI machines often run as root; JupyterLab refuses that without the flag.
     root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -155,6 +146,9 @@ def lab_command(target: Path, extra: list[str]) -> list[str]:
         sys.executable, "-m", "jupyterlab",
         f"--ServerApp.root_dir={target}",
         f"--LabApp.default_url=/lab/tree/{START}",
+        # The learner's defaults (German, no news pop-up) are read from the repository,
+        # not written into the environment's JupyterLab.
+        f"--LabApp.app_settings_dir={LEARNER_CONFIG}",
         *root,
         *extra,
     ]
@@ -172,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Dein Kursordner: {target}")
     if args.sync_only:
         return 0
-    write_lab_settings()
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(LEARNER_CONFIG), env.get("JUPYTER_CONFIG_PATH", "")) if p

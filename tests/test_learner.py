@@ -154,11 +154,16 @@ def test_lab_opens_on_the_start_notebook(tmp_path: Path) -> None:
     assert "--LabApp.default_url=/lab/tree/Start.ipynb" in cmd
 
 
-def test_lab_settings_switch_off_news(tmp_path: Path) -> None:
-    """Are the news pop-up and the update check switched off for the learner?"""
-    path = learner.write_lab_settings(tmp_path)
-    settings = json.loads(path.read_text(encoding="utf-8"))
+def test_lab_settings_german_without_news(tmp_path: Path) -> None:
+    """Does the learner's JupyterLab read defaults that switch off the news pop-up and
+    set the German language pack?"""
+    cmd = learner.lab_command(tmp_path, [])
+    assert f"--LabApp.app_settings_dir={learner.LEARNER_CONFIG}" in cmd
+    settings = json.loads((learner.LEARNER_CONFIG / "overrides.json").read_text("utf-8"))
     assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert settings["@jupyterlab/translation-extension:plugin"]["locale"] == "de_DE"
+    requirements = (REPO / "requirements.txt").read_text(encoding="utf-8")
+    assert "jupyterlab-language-pack-de-de" in requirements
 
 
 def test_start_page_links_every_module() -> None:
