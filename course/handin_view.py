@@ -14,9 +14,7 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from course import handin, learner, selfgrade
-from course.quiz import PLEASE_CHOOSE, Line, render
-
-LIVE = '<div role="status" aria-live="polite">{}</div>'
+from course.quiz import PAGE_HEAD, PLEASE_CHOOSE, Line, render
 
 
 def _course_dir() -> Path:
@@ -54,24 +52,26 @@ def show() -> widgets.VBox:
     folder = _course_dir()
     names = sorted(p.name for p in (learner.REPO / "release").iterdir() if p.is_dir())
     pick = widgets.Dropdown(options=[(PLEASE_CHOOSE, None), *[(n, n) for n in names]],
-                            value=None, description="Modul:")
-    out = widgets.HTML(LIVE.format(""))
+                            index=0, description="Modul:")
+    out = widgets.HTML()
+    out.add_class("kurs-feedback")
     check = widgets.Button(description="Vor der Abgabe prüfen", button_style="primary",
                            layout=widgets.Layout(width="auto"))
     buttons = [check]
 
     def run(action) -> None:  # noqa: ANN001
         if pick.value is None:
-            out.value = LIVE.format(render((Line(None, "Wähle zuerst ein Modul."),)))
+            out.value = render((Line(None, "Wähle zuerst ein Modul."),))
             return
-        out.value = LIVE.format(render((Line(None, "Einen Moment …"),)))
-        out.value = LIVE.format(action(pick.value, folder))
+        out.value = render((Line(None, "Einen Moment …"),))
+        out.value = action(pick.value, folder)
 
     check.on_click(lambda _: run(_check))
     if selfgrade.modules():
         grade = widgets.Button(description="Selbst bewerten", layout=widgets.Layout(width="auto"))
         grade.on_click(lambda _: run(_grade))
         buttons.append(grade)
-    box = widgets.VBox([pick, widgets.HBox(buttons), out])
+    head = widgets.HTML(f"{PAGE_HEAD}<b>Welches Modul willst du abgeben?</b>")
+    box = widgets.VBox([head, pick, widgets.HBox(buttons), out])
     box.add_class("kurs-abgabe")
     return box
