@@ -490,6 +490,7 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     group = widget.get_by_role("radiogroup")
     playwright.expect(group).to_have_count(1)
     radios = group.get_by_role("radio")
+    playwright.expect(radios.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
     radios.first.focus()
     page.keyboard.press("Space")
     page.keyboard.press("ArrowDown")
@@ -506,17 +507,24 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     box.scroll_into_view_if_needed()
     selects = box.locator("select")
     playwright.expect(selects.first.locator("option").first).to_have_text(PLEASE_CHOOSE)
+    playwright.expect(selects.last).to_have_attribute("data-lm-suppress-shortcuts", "true")
     assert selects.first.get_attribute("aria-label"), "select without a name"
     for n, item in enumerate(classify.items):
         selects.nth(n).focus()
         target = list(classify.categories).index(item.answer) + 1  # after the prompt
         for _ in range(target):
-            page.keyboard.press("ArrowDown")
+            page.keyboard.press("ArrowDown", delay=50)
+            page.wait_for_timeout(150)  # at a person's pace: each change reaches the kernel
         playwright.expect(selects.nth(n)).to_have_value(re.compile(".+"))
     check = box.get_by_role("button", name="Prüfen")
+    page.wait_for_timeout(500)
     check.focus()
     page.keyboard.press("Enter")
-    box.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
+    try:
+        box.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
+    except playwright.Error:
+        _shot(page, "keyboard-03-failed.png")
+        raise AssertionError(box.locator(".kurs-feedback").inner_text()) from None
     assert _cell_count(page) == cells, "a key went to JupyterLab and changed the cells"
     _shot(page, "keyboard-03-1024.png")
 
@@ -526,9 +534,9 @@ def _axe(page, roots: str) -> list[dict]:  # noqa: ANN001
     page.add_script_tag(path=str(AXE))
     return page.evaluate(
         """async (roots) => {
-            const include = [...document.querySelectorAll(roots)].map(e => [e]);
-            if (!include.length) return [{id: 'no-widgets', impact: 'critical', nodes: []}];
-            const r = await axe.run({include}, {resultTypes: ['violations']});
+            const widgets = document.querySelectorAll(roots);
+            if (!widgets.length) return [{id: 'no-widgets', impact: 'critical', nodes: []}];
+            const r = await axe.run(widgets, {resultTypes: ['violations']});
             return r.violations.filter(v => ['critical', 'serious'].includes(v.impact))
                 .map(v => ({id: v.id, impact: v.impact,
                             nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}));
@@ -542,7 +550,7 @@ def test_widgets_pass_axe(page, lab: Lab, module: str) -> None:  # noqa: ANN001
     page.goto(lab.open(f"{module}/{module}.ipynb"))
     wait_for_kernel(page)
     run_all(page)
-    page.locator(ROOTS).first.wait_for(timeout=60_000)
+    page.locator(ROOTS).first.wait_for(state="attached", timeout=60_000)
     page.set_viewport_size({"width": 1024, "height": 20_000})  # every cell rendered
     page.wait_for_timeout(1500)
     assert _axe(page, ROOTS) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from course import grading
 from course.grading import Hinweis, check_format, grade_labels, grade_order
 
 EXPECTED = {
@@ -61,12 +62,21 @@ def test_check_format_never_raises(capsys: pytest.CaptureFixture[str]) -> None:
     """Does the self-check print problems (so Run All goes on) without revealing answers?"""
     antwort = {k: "" for k in EXPECTED}
     assert antwort
-    assert check_format("antwort", list(EXPECTED), "ohren") is False
+    assert not check_format("antwort", list(EXPECTED), "ohren")
     out = capsys.readouterr().out
-    assert "ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
-    assert check_format("fehlt", list(EXPECTED), "ohren") is False
+    assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
+    first, *rest = EXPECTED
+    antwort = {first: "Appel", **{k: "" for k in rest}}
+    assert not check_format("antwort", list(EXPECTED), "ohren")
+    out = capsys.readouterr().out
+    assert "„Appel“ ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
+    assert "noch leer" in out
+    assert grading._quoted("„Jetzt stellen …“") == "„Jetzt stellen …“"
+    assert grading._quoted("Appel") == "„Appel“"
+    assert not check_format("fehlt", list(EXPECTED), "ohren")
     antwort = {k: "Appell" for k in EXPECTED}
-    assert check_format("antwort", list(EXPECTED), "ohren") is True
+    result = check_format("antwort", list(EXPECTED), "ohren")
+    assert result and result._ipython_display_() is None  # no raw True under the cell
     assert "richtig" not in capsys.readouterr().out.split("Form in Ordnung")[-1].split(".")[0]
 
 
