@@ -64,11 +64,15 @@ root.querySelectorAll('select').forEach(function(sel){if(sel.hasAttribute('aria-
 var row=sel.closest('.widget-vbox'),head=row&&row.querySelector('.widget-html');
 var box=sel.closest('.widget-dropdown'),own=text(box&&box.querySelector('label'));
 var name=[text(head),own].filter(Boolean).join(' – ');if(name)sel.setAttribute('aria-label',name)});
+root.querySelectorAll('img:not([alt])').forEach(function(i){i.alt=CHART_ALT});
 root.querySelectorAll('.kurs-feedback').forEach(function(f){f.setAttribute('role','status');
 f.setAttribute('aria-live','polite')})})}
 new MutationObserver(function(){if(!busy){busy=1;requestAnimationFrame(apply)}})
 .observe(document.body,{childList:true,subtree:true});apply()})()"""
 A11Y_ROOTS = ".kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll"
+# The only picture in a course widget: the protocol's weekly chart (course.protocol).
+CHART_ALT = ("Balkendiagramm: Anteil der Gespräche je Woche, in denen du ruhig geblieben bist; "
+             "die Zahlen stehen unter „Deine Wochen“.")
 A11Y_CSS = (
     "<style>:is(.kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll) :focus-visible"
     "{outline:3px solid #1a4f8b!important;outline-offset:2px!important}"
@@ -76,10 +80,17 @@ A11Y_CSS = (
     "</style>"
 )
 _PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
+
+
+def _script() -> str:
+    return (A11Y_SCRIPT.replace("ROOTS", repr(A11Y_ROOTS))
+            .replace("CHART_ALT", repr(CHART_ALT)))
+
+
 PAGE_HEAD = (
     RADIO_CSS + A11Y_CSS
     + f'<img alt="" src="{_PIXEL}" style="display:none" onload="'
-    + html.escape(A11Y_SCRIPT.replace("ROOTS", repr(A11Y_ROOTS)), quote=True) + '">'
+    + html.escape(_script(), quote=True) + '">'
 )
 
 

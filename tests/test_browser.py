@@ -441,6 +441,20 @@ def test_lab_is_german_and_lands_on_the_start_page(page, lab: Lab) -> None:  # n
     _shot(page, "lab-start-1024.png")
 
 
+def test_graded_answer_cells_fit_at_1024(page, lab: Lab) -> None:  # noqa: ANN001
+    """At 1024×768 the long lines of a graded answer cell wrap: no sideways scrolling."""
+    page.set_viewport_size(SMALL)
+    page.goto(lab.open("00_einfuehrung/00_einfuehrung.ipynb"))
+    cell = page.locator(".jp-CodeCell", has_text="saeule_verletzt = {").first
+    cell.wait_for(state="attached", timeout=60_000)
+    cell.scroll_into_view_if_needed()
+    scroller = cell.locator(".cm-scroller")
+    scroller.wait_for(timeout=20_000)
+    overflow = scroller.evaluate("s => s.scrollWidth - s.clientWidth")
+    assert overflow <= 1, f"the answer cell scrolls sideways by {overflow} px"
+    _shot(page, "graded-00-1024.png")
+
+
 def _published_copy(tmp_path: Path, rel: str) -> Path:
     """A copy of release/ and home/ with a newer course version of ``rel``."""
     repo = tmp_path / "repo"
