@@ -49,10 +49,19 @@ RADIO_CSS = (
 # unlabelled selects after their question and makes every feedback area a live region.
 # ipywidgets offers no way to set attributes, so a hidden image runs it once per page
 # (as COPY_BUTTON in course.simulator runs its code) and a MutationObserver keeps it
-# applied to widgets rendered later.
-A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0;
+# applied to widgets rendered later. When the focused button is disabled (the role-play's
+# "Antworten" at its end), focus moves to the debrief instead of falling to the page.
+A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0,last=null;
 function text(el){return el?el.textContent.replace(/\\s+/g,' ').trim():''}
-function apply(){busy=0;document.querySelectorAll(ROOTS).forEach(function(root){
+document.addEventListener('focusin',function(e){if(e.target.closest&&e.target.closest(ROOTS))
+last=e.target},true);
+function refocus(){var a=document.activeElement;
+if(!last||!last.disabled||(a&&a!==document.body))return;
+var root=last.closest(ROOTS),d=root&&root.querySelector('.kurs-debrief');last=null;if(!root)return;
+if(d){d.tabIndex=-1;d.focus()}
+else{var b=root.querySelector('button:not(:disabled)');if(b)b.focus()}}
+function apply(){busy=0;refocus();setTimeout(refocus,300);
+document.querySelectorAll(ROOTS).forEach(function(root){
 var q=text(root.querySelector('b'));
 root.querySelectorAll('input[type=radio],select,button').forEach(function(el){
 if(!el.hasAttribute('data-lm-suppress-shortcuts'))el.setAttribute('data-lm-suppress-shortcuts','true')});

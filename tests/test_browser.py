@@ -275,6 +275,7 @@ def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
     assert talk.ending == ending
 
     debrief = widget.locator(".kurs-debrief")
+    playwright.expect(debrief).to_be_focused()  # not lost to the page when „Antworten“ ends
     playwright.expect(debrief.locator("h4")).to_have_text(f"Nachbesprechung: {ending.title}")
     playwright.expect(widget.locator(".kurs-ending")).to_have_text(f"Ende: {ending.title}")
     free = next(t for t in talk.turns if isinstance(t.step, str))
@@ -392,11 +393,14 @@ def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
     widget = _open_dialog(page, lab, "vip_crm")
     talk = Conversation(s)
     radios = widget.get_by_role("radio")
+    playwright.expect(radios.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
     radios.first.focus()
     page.keyboard.press("Space")  # select reply 1
     playwright.expect(radios.first).to_be_checked()
+    page.wait_for_timeout(150)  # at a person's pace: each change reaches the kernel
     page.keyboard.press("ArrowDown")  # the replies are one radio group: arrows move in it
     playwright.expect(radios.nth(1)).to_be_checked()
+    page.wait_for_timeout(150)
     answer = widget.get_by_role("button", name="Antworten")
     for _ in range(len(s.nodes[s.start].choices) + 3):  # Tab from the radios to the button
         if answer.evaluate("b => b === document.activeElement"):
