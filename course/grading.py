@@ -60,6 +60,23 @@ def _scoring() -> bool:
     return _HANDED.get() is not None
 
 
+class _Preview(float):
+    """Points in the learner's own kernel: the printed lines say them, so as a cell's
+    value this shows nothing (no raw ``0.0`` under a visible test)."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def _de(number: float) -> str:
+    return f"{number:g}".replace(".", ",")
+
+
+def _points(value: float) -> float:
+    """The points a test returns: a plain float for the trusted scorer."""
+    return float(value) if _scoring() else _Preview(value)
+
+
 def _fail(message: str) -> None:
     raise Hinweis(message) from None
 
@@ -257,13 +274,17 @@ def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0,
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
     if not value.strip() and not _scoring():
         print(NOT_ANSWERED)
-        return 0.0
+        return _points(0.0)
     result = check_rewrite(key, value)
     for line in result.feedback:
         print(line)
+    points = sum(points_per_criterion for c in result.required if result.criteria[c])
     if _scoring():  # for the class report; an internal key the learner need not see
         print(criteria_line(label or key, result.criteria))
-    return sum(points_per_criterion for c in result.required if result.criteria[c])
+    else:
+        most = points_per_criterion * len(result.required)
+        print(f"➜ Dafür gäbe es {_de(points)} von {_de(most)} Punkten.")
+    return _points(points)
 
 
 CRITERIA_PREFIX = "Kriterien"
@@ -285,6 +306,9 @@ def grade_agree(name: str) -> float:
     value = answer(name)
     if not isinstance(value, str):
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
+    if not value.strip() and not _scoring():
+        print(NOT_ANSWERED)
+        return _points(0.0)
     result = check_rewrite("nichts-machen", value)
     for line in result.feedback:
         if not line.startswith("💡"):
@@ -295,7 +319,7 @@ def grade_agree(name: str) -> float:
     else:
         print("✗ Es fehlt ein Zeitrahmen: Bis wann meldest du dich oder ist es erledigt?")
     polite = result.criteria["R1"] and result.criteria["R4"]
-    return float(result.criteria["R3"]) + float(frame is not None) + float(polite)
+    return _points(float(result.criteria["R3"]) + float(frame is not None) + float(polite))
 
 
 # --- module 09: figures computed with pandas (expected values sit in hidden tests) ---
@@ -418,12 +442,12 @@ def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
         summary = figure_summary({**frame.f_globals, **frame.f_locals}.get(name))
     if not isinstance(summary, Mapping) or _count(summary, "axes") == 0:
         print(f"✗ Keine Abbildung gefunden. Hast du die Zelle mit `{name}` ausgeführt?")
-        return 0.0
+        return _points(0.0)
     if _count(summary, "with_data") == 0:
-        print("✗ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
-        return 0.0
+        print("➜ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
+        return _points(0.0)
     print("✓ Die Abbildung zeigt Daten.")
-    return points
+    return _points(points)
 
 
 def check_answers(names: Iterable[str]) -> None:

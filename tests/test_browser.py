@@ -494,6 +494,19 @@ def test_opened_and_saved_notebook_still_gets_updates(page, lab: Lab,  # noqa: A
     learner.sync(lab.folder)  # back to the course's own version for the other tests
 
 
+def _expect_calm_before_answering(page) -> None:  # noqa: ANN001
+    """After Run All in an unanswered notebook: notes, but no ✗ and no raw True/False/0."""
+    page.set_viewport_size({"width": 1024, "height": 20_000})  # every cell rendered
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel.locator(".jp-OutputArea-output", has_text="Noch keine Antwort eingetragen").last.wait_for(
+        timeout=60_000)
+    texts = [t.strip() for t in panel.locator(".jp-OutputArea-output").all_inner_texts()]
+    assert len(texts) > 5
+    assert [t for t in texts if "✗" in t] == []
+    assert [t for t in texts if t in {"True", "False", "0", "0.0"}] == []
+    assert [t for t in texts if "„„" in t or "““" in t or "Kriterien (" in t] == []
+
+
 def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     """Arrow keys choose within a radio group and a dropdown (prompt first), Tab and Enter
     check; no cell is moved or duplicated, feedback sits in a live region. nbgrader's
@@ -502,7 +515,9 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     quizzes = load_quizzes(module)
     single = next(q for q in quizzes.values() if isinstance(q, SingleChoice))
     widget = _open_widget(page, lab, module, ".kurs-quiz", single.question[:40])
+    _expect_calm_before_answering(page)
     page.set_viewport_size(SMALL)
+    widget.scroll_into_view_if_needed()
     cells = _cell_count(page)
     assert page.locator(".jp-Toolbar button", has_text="Validate").count() == 0
     group = widget.get_by_role("radiogroup")

@@ -108,6 +108,28 @@ def test_grade_rewrite_gives_a_point_per_required_criterion(
     assert grade_rewrite("antwort", "neu-gestartet") == 4.0
 
 
+def test_visible_rewrite_test_is_calm_and_keyless(capsys: pytest.CaptureFixture[str]) -> None:
+    """In the learner's own kernel: an empty answer gets a note instead of ✗ lines, the
+    points a sentence instead of a raw number, and no rubric key; the trusted scorer
+    (answers handed over) still prints the criteria line for the class report."""
+    from course.grading import grade_rewrite, handed_over
+
+    antwort = ""
+    assert antwort == ""
+    assert grade_rewrite("antwort", "neu-gestartet") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
+    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    points = grade_rewrite("antwort", "neu-gestartet")
+    out = capsys.readouterr().out
+    assert f"Dafür gäbe es {points:g} von 4 Punkten" in out and "neu-gestartet" not in out
+    assert points._ipython_display_() is None  # no raw Out[] under the cell
+    with handed_over({"antwort": antwort}):
+        scored = grade_rewrite("antwort", "neu-gestartet")
+    assert type(scored) is float and scored == points
+    assert "Kriterien (neu-gestartet):" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("sentence", "points", "message"),
     [
@@ -115,7 +137,7 @@ def test_grade_rewrite_gives_a_point_per_required_criterion(
          "✓ Du nennst einen Zeitrahmen („bis 11 Uhr“)."),
         ("Ich kümmere mich darum.", 2.0, "✗ Es fehlt ein Zeitrahmen"),
         ("Ich melde mich in zehn Minuten bei dir.", 2.0, "du"),
-        ("", 0.0, "Bitte schreibe eine Antwort."),
+        ("", 0.0, "➜ Noch keine Antwort eingetragen."),  # calm before answering
     ],
 )
 def test_grade_agree(
