@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from course import learner
-from course.content import Classification, SingleChoice, load_quizzes
+from course.content import Classification, JargonQuiz, SingleChoice, load_quizzes
 from course.dialog import (
     ENDING_KINDS,
     Conversation,
@@ -638,3 +638,30 @@ def test_honest_check_and_self_grading(page, lab: Lab) -> None:  # noqa: ANN001
     finally:
         (lab.folder / module / f"{module}.ipynb").write_bytes(
             (REPO / "release" / module / f"{module}.ipynb").read_bytes())
+
+
+def test_jargon_by_keyboard(page, lab: Lab) -> None:  # noqa: ANN001
+    """Mark every jargon word with Tab and Space, check with Enter: all found, the marked
+    toggle readable (contrast), and no cell changed."""
+    module = "00_einfuehrung"
+    jargon = next(q for q in load_quizzes(module).values() if isinstance(q, JargonQuiz))
+    widget = _open_widget(page, lab, module, ".kurs-jargon", jargon.question[:40])
+    cells = _cell_count(page)
+    toggles = widget.locator(".widget-toggle-button")
+    playwright.expect(toggles.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
+    offset = 0
+    for item in jargon.items:
+        for n, token in enumerate(item.tokens):
+            if token.jargon is not None:
+                toggles.nth(offset + n).focus()
+                page.keyboard.press("Space")
+                page.wait_for_timeout(100)
+        offset += len(item.tokens)
+    marked = widget.locator(".widget-toggle-button.mod-active").first
+    color = marked.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color == "rgb(168, 67, 0)", color  # #a84300: 6:1 against the white text
+    widget.get_by_role("button", name="Prüfen").focus()
+    page.keyboard.press("Enter")
+    widget.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
+    assert _cell_count(page) == cells
+    _shot(page, "jargon-keyboard.png")
