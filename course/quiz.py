@@ -184,7 +184,7 @@ def solution_classification(quiz: Classification) -> tuple[Line, ...]:
 def _with_summary(correct: bool, lines: list[Line]) -> tuple[Line, ...]:
     if correct:
         return (Line(True, "Alles richtig – sehr gut!"), *lines)
-    return (Line(None, "Noch nicht ganz. Korrigiere die markierten Stellen und prüfe erneut."),
+    return (Line(None, "Noch nicht ganz. Korrigiere, was ein Kreuz hat, und prüfe erneut."),
             *lines)
 
 
@@ -362,7 +362,8 @@ def evaluate_jargon(
                 lines.append(Line(False, f"{prefix}Übersehen: „{word.word}“ – {word.explanation}"))
         elif missed and picks:
             count = "ein Fachbegriff" if len(missed) == 1 else f"{len(missed)} Fachbegriffe"
-            lines.append(Line(False, f"{prefix}Hier steckt noch {count}. Welches Wort müsstest "
+            verb = "steckt" if len(missed) == 1 else "stecken"
+            lines.append(Line(False, f"{prefix}Hier {verb} noch {count}. Welches Wort müsstest "
                                      "du einem Laien erklären?"))
         elif not missed and not plain:
             lines.append(Line(True, f"{prefix}Alle Fachbegriffe gefunden."))
