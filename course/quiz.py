@@ -184,7 +184,7 @@ def solution_classification(quiz: Classification) -> tuple[Line, ...]:
 def _with_summary(correct: bool, lines: list[Line]) -> tuple[Line, ...]:
     if correct:
         return (Line(True, "Alles richtig – sehr gut!"), *lines)
-    return (Line(None, "Noch nicht ganz. Korrigiere, was ein Kreuz hat, und prüfe erneut."),
+    return (Line(None, "Noch nicht ganz. Korrigiere die Zeilen mit einem Kreuz und prüfe erneut."),
             *lines)
 
 
