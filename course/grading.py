@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from course.content import Label, fold, load_labels, match_label
@@ -29,6 +30,55 @@ _HANDED: ContextVar[Mapping[str, Any] | None] = ContextVar("handed_over", defaul
 
 class Hinweis(AssertionError):
     """A failed check whose message is meant for the learner."""
+
+
+@dataclass(frozen=True)
+class FormCheck:
+    """What a visible self-check found: truthy when the answer's form is fine.
+
+    The check has printed its lines already; as a cell's last value this shows nothing,
+    so "Run All" in an unanswered notebook shows no raw ``True``/``False``.
+    """
+
+    ok: bool
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+NOT_ANSWERED = ("➜ Noch keine Antwort eingetragen. Trag sie oben ein und führe die Zelle "
+                "noch einmal aus.")
+
+
+def _quoted(text: str) -> str:
+    """„text“, without doubling quotes the text brings along."""
+    text = str(text)
+    return text if text.startswith(("„", '"')) and text.endswith(("“", '"')) else f"„{text}“"
+
+
+def _scoring() -> bool:
+    """Is this the trusted scorer (answers handed over), not the learner's own kernel?"""
+    return _HANDED.get() is not None
+
+
+class _Preview(float):
+    """Points in the learner's own kernel: the printed lines say them, so as a cell's
+    value this shows nothing (no raw ``0.0`` under a visible test)."""
+
+    def _ipython_display_(self) -> None:
+        return None
+
+
+def _de(number: float) -> str:
+    return f"{number:g}".replace(".", ",")
+
+
+def _points(value: float) -> float:
+    """The points a test returns: a plain float for the trusted scorer."""
+    return float(value) if _scoring() else _Preview(value)
 
 
 def _fail(message: str) -> None:
@@ -77,7 +127,7 @@ def _read_labels(
     missing = [k for k in keys if k not in value]
     if missing:
         _fail(
-            f"In `{name}` fehlt der Eintrag „{missing[0]}“. Hast du den Text vor dem "
+            f"In `{name}` fehlt der Eintrag {_quoted(missing[0])}. Hast du den Text vor dem "
             "Doppelpunkt verändert? Er muss genau so bleiben."
         )
     return {
@@ -85,10 +135,11 @@ def _read_labels(
     }
 
 
-def check_format(name: str, keys: Sequence[str], scheme: str) -> bool:
+def check_format(name: str, keys: Sequence[str], scheme: str) -> FormCheck:
     """Tell the learner whether their answer has the right form, without grading it.
 
-    Prints instead of raising, so that "Run All" in an unanswered notebook goes on.
+    Prints instead of raising, so that "Run All" in an unanswered notebook goes on; empty
+    answers get a calm note, not a ✗.
     """
     labels = load_labels(scheme)
     try:
@@ -96,15 +147,21 @@ def check_format(name: str, keys: Sequence[str], scheme: str) -> bool:
         picks = _read_labels(name, value, keys, labels)
     except Hinweis as hint:
         print(f"✗ {hint}")
-        return False
-    unknown = [k for k, v in picks.items() if v is None]
+        return FormCheck(False)
+    empty = [k for k in keys if isinstance(value[k], str) and not value[k].strip()]
+    if len(empty) == len(keys):
+        print(NOT_ANSWERED)
+        return FormCheck(False)
+    unknown = [k for k, v in picks.items() if v is None and k not in empty]
     for key in unknown:
-        print(f"✗ „{key}“: „{value[key]}“ ist keine gültige Antwort.")
-    if unknown:
+        print(f"✗ {_quoted(key)}: {_quoted(value[key])} ist keine gültige Antwort.")
+    for key in empty:
+        print(f"➜ {_quoted(key)}: noch leer.")
+    if unknown or empty:
         print(f"  Erlaubt sind: {_labels_text(labels)}.")
-        return False
+        return FormCheck(False)
     print(f"✓ Form in Ordnung: {len(keys)} Antworten. Ob sie stimmen, zeigt die Bewertung.")
-    return True
+    return FormCheck(True)
 
 
 def grade_labels(
@@ -153,20 +210,25 @@ def _mixed_picks(name: str, value: Any, schemes: Mapping[str, str]) -> dict[str,
     return picks
 
 
-def check_mixed_format(name: str, schemes: Mapping[str, str]) -> bool:
+def check_mixed_format(name: str, schemes: Mapping[str, str]) -> FormCheck:
     """Like :func:`check_format`, for a dict whose items use different label schemes."""
     try:
-        picks = _mixed_picks(name, answer(name), schemes)
+        value = answer(name)
+        picks = _mixed_picks(name, value, schemes)
     except Hinweis as hint:
         print(f"✗ {hint}")
-        return False
+        return FormCheck(False)
+    if isinstance(value, dict) and all(isinstance(v, str) and not v.strip()
+                                       for v in value.values()):
+        print(NOT_ANSWERED)
+        return FormCheck(False)
     unknown = [k for k, v in picks.items() if v is None]
     for key in unknown:
         allowed = _labels_text(load_labels(schemes[key]))
-        print(f"✗ „{key}“: keine gültige Antwort. Erlaubt sind: {allowed}.")
+        print(f"✗ {_quoted(key)}: keine gültige Antwort. Erlaubt sind: {allowed}.")
     if not unknown:
         print(f"✓ Form in Ordnung: {len(picks)} Antworten. Ob sie stimmen, zeigt die Bewertung.")
-    return not unknown
+    return FormCheck(not unknown)
 
 
 def grade_mixed(name: str, expected: Mapping[str, tuple[str, str]],
@@ -217,14 +279,18 @@ def grade_rewrite(name: str, key: str, points_per_criterion: float = 1.0,
     value = answer(name)
     if not isinstance(value, str):
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
+    if not value.strip() and not _scoring():
+        print(NOT_ANSWERED)
+        return _points(0.0)
     result = check_rewrite(key, value)
     total = points_per_criterion * len(result.required)
     points, why = rewrite_points(result, total)
     for line in result.feedback:
         print(line)
     print(why)
-    print(criteria_line(label or key, result.criteria))
-    return points
+    if _scoring():  # for the class report; an internal key the learner need not see
+        print(criteria_line(label or key, result.criteria))
+    return _points(points)
 
 
 def rewrite_points(result: RewriteResult, total: float) -> tuple[float, Line]:
@@ -276,6 +342,9 @@ def grade_agree(name: str, points: float = 3.0) -> float:
     value = answer(name)
     if not isinstance(value, str):
         _fail(f"`{name}` soll ein Text in Anführungszeichen sein, z. B. \"Ich …\".")
+    if not value.strip() and not _scoring():
+        print(NOT_ANSWERED)
+        return _points(0.0)
     result = check_rewrite("nichts-machen", value)
     for line in result.feedback:
         if line.criterion in ("R1", "R4") or not line.criterion:
@@ -287,7 +356,7 @@ def grade_agree(name: str, points: float = 3.0) -> float:
     awarded = points * share if gates else 0.0
     print(Line("points", Verdict.NOTE, f"{awarded:g} von {points:g} Punkten."
                + ("" if gates else " Ohne R1 und R4 gibt es keine Punkte.")))
-    return awarded
+    return _points(awarded)
 
 
 def _agree_lines(step: str | None, frame: str | None) -> tuple[list[Line], float]:
@@ -426,12 +495,12 @@ def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
         summary = figure_summary({**frame.f_globals, **frame.f_locals}.get(name))
     if not isinstance(summary, Mapping) or _count(summary, "axes") == 0:
         print(f"✗ Keine Abbildung gefunden. Hast du die Zelle mit `{name}` ausgeführt?")
-        return 0.0
+        return _points(0.0)
     if _count(summary, "with_data") == 0:
-        print("✗ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
-        return 0.0
+        print("➜ Die Abbildung ist noch leer: Zeichne die Anteile je Woche hinein.")
+        return _points(0.0)
     print("✓ Die Abbildung zeigt Daten.")
-    return points
+    return _points(points)
 
 
 def check_answers(names: Iterable[str]) -> None:
@@ -514,18 +583,22 @@ def grade_dialog(name: str, scenario_id: str, points: float) -> float:
     return awarded
 
 
-def check_path(name: str, scenario_id: str) -> bool:
+def check_path(name: str, scenario_id: str) -> FormCheck:
     """Self-check without points: is the copied path one the scenario allows, and where does
     it end? Prints instead of raising, so that "Run All" goes on."""
     from course.dialog import PathError, load_scenario, replay
 
     scenario = load_scenario(scenario_id)
     try:
-        talk = replay(scenario, answer(name))
+        value = answer(name)
+        if isinstance(value, str) and not value.strip():
+            print(NOT_ANSWERED)
+            return FormCheck(False)
+        talk = replay(scenario, value)
     except (Hinweis, PathError) as err:
         print(f"✗ {err}")
-        return False
+        return FormCheck(False)
     assert talk.ending is not None
-    print(f"✓ Der Pfad ist gültig und endet bei „{talk.ending.title}“. "
+    print(f"✓ Der Pfad ist gültig und endet bei {_quoted(talk.ending.title)}. "
           "Wie viele Punkte er bringt, zeigt die Bewertung.")
-    return True
+    return FormCheck(True)

@@ -40,8 +40,42 @@ class SyncReport:
         return out
 
 
+NOTEBOOK_MARK = "cells:"
+
+
 def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cell_sources(path: Path) -> list[list[str]] | None:
+    """Type and source of every cell, or None if the file is no readable notebook."""
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        return [[c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
+                 else c["source"]] for c in cells]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
+        return None
+
+
+def fingerprint(path: Path) -> str:
+    """What makes a file the learner's work: for a notebook the cell sources only (not
+    metadata, outputs or execution counts, which JupyterLab changes on open, run and
+    autosave); for any other file, or a notebook that cannot be read, its bytes."""
+    cells = _cell_sources(path) if path.suffix == ".ipynb" else None
+    if cells is None:
+        return _digest(path)
+    text = json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
+    return NOTEBOOK_MARK + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _unchanged_since_delivery(dest: Path, recorded: str | None) -> bool:
+    """Is ``dest`` what the course delivered? Records written before fingerprints hold
+    the delivered file's byte digest."""
+    if recorded is None:
+        return False
+    if recorded.startswith(NOTEBOOK_MARK):
+        return fingerprint(dest) == recorded
+    return _digest(dest) == recorded
 
 
 def _beside(path: Path) -> Path:
@@ -71,18 +105,18 @@ def sync(target: Path, repo: Path = REPO) -> SyncReport:
     report = SyncReport()
     for rel, source in course_files(repo).items():
         dest = target / rel
-        new = _digest(source)
+        new = fingerprint(source)
         if not dest.exists():
             report.copied.append(rel)
-        elif _digest(dest) == new:
+        elif fingerprint(dest) == new:
             manifest[rel] = new
             continue
-        elif manifest.get(rel) == _digest(dest):
+        elif _unchanged_since_delivery(dest, manifest.get(rel)):
             report.updated.append(rel)
         else:
             # Changed by the learner, or of unknown origin: theirs. A newer course
             # version goes beside it.
-            if manifest.get(rel) != new:
+            if manifest.get(rel) not in (new, _digest(source)):
                 shutil.copyfile(source, _beside(dest))
                 report.kept.append(rel)
             continue
@@ -105,15 +139,6 @@ def find_course_dir(start: Path | None = None,
     return next((f for f in (here, *here.parents) if (f / MANIFEST).is_file()), None)
 
 
-def write_lab_settings(prefix: Path = Path(sys.prefix)) -> Path:
-    """No news pop-up and no update check in this environment's JupyterLab."""
-    settings = prefix / "share" / "jupyter" / "lab" / "settings"
-    settings.mkdir(parents=True, exist_ok=True)
-    path = settings / "overrides.json"
-    path.write_text((LEARNER_CONFIG / "overrides.json").read_text("utf-8"), "utf-8")
-    return path
-
-
 def lab_command(target: Path, extra: list[str]) -> list[str]:
     # Containers and CI machines often run as root; JupyterLab refuses that without the flag.
     root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -121,6 +146,9 @@ def lab_command(target: Path, extra: list[str]) -> list[str]:
         sys.executable, "-m", "jupyterlab",
         f"--ServerApp.root_dir={target}",
         f"--LabApp.default_url=/lab/tree/{START}",
+        # The learner's defaults (German, no news pop-up) are read from the repository,
+        # not written into the environment's JupyterLab.
+        f"--LabApp.app_settings_dir={LEARNER_CONFIG}",
         *root,
         *extra,
     ]
@@ -138,7 +166,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Dein Kursordner: {target}")
     if args.sync_only:
         return 0
-    write_lab_settings()
     env = dict(os.environ)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(LEARNER_CONFIG), env.get("JUPYTER_CONFIG_PATH", "")) if p

@@ -202,7 +202,7 @@ def home_html(progress: Progress) -> str:
     note_html = "".join(f"<p><i>{html.escape(n)}</i></p>" for n in notes)
     return (
         '<div class="kurs-fortschritt"><table>'
-        "<tr><th>Modul</th><th>Fortschritt</th><th></th></tr>"
+        "<tr><th>Modul</th><th>Fortschritt</th><th>Stand</th></tr>"
         + "".join(rows)
         + "</table>"
         + note_html

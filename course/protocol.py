@@ -504,6 +504,8 @@ def show(folder: Path | str | None = None) -> Any:
     """The protocol form for a notebook cell: new entry, weekly summary, export."""
     import ipywidgets as widgets
 
+    from course.quiz import PAGE_HEAD
+
     class ProtocolWidget(widgets.VBox):
         def __init__(self, path: Path) -> None:
             self.path = path
@@ -519,6 +521,7 @@ def show(folder: Path | str | None = None) -> Any:
                                               button_style="primary")
             self.export_button = widgets.Button(description="Export für Mentor/in")
             self.message = widgets.HTML()
+            self.message.add_class("kurs-feedback")
             self.summary = widgets.HTML()
             self.chart = widgets.Image(format="png", layout=widgets.Layout(display="none"))
             self.save_button.on_click(lambda _: self.save())
@@ -529,7 +532,7 @@ def show(folder: Path | str | None = None) -> Any:
                     (QUESTIONS["ruhig_geblieben"], self.ruhig),
                     (QUESTIONS["was_ich_anders_machen_wuerde"], self.anders)]
             super().__init__([
-                widgets.HTML(f"<small>Gespeichert wird nur bei dir: "
+                widgets.HTML(f"{PAGE_HEAD}<small>Gespeichert wird nur bei dir: "
                              f"<code>{html.escape(str(path))}</code> – nicht bewertet, "
                              "nirgendwohin geschickt.</small>"),
                 *(widgets.VBox([widgets.HTML(f"<b>{html.escape(q)}</b>"), w]) for q, w in form),

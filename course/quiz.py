@@ -40,6 +40,68 @@ RADIO_CSS = (
     "</style>"
 )
 
+# Keyboard and screen readers inside JupyterLab. Lumino, which dispatches JupyterLab's
+# shortcuts, looks for a key binding from the focused element up and stops at an element
+# carrying ``data-lm-suppress-shortcuts``: with it on radios, selects and buttons, arrow
+# keys, Space and Enter stay in the widget instead of moving the cell selection. Text
+# fields keep JupyterLab's shortcuts (Ctrl+S), which ignore them already. The same script
+# gives each radio group a name (arrow keys move within it natively) and a label, names
+# unlabelled selects after their question and makes every feedback area a live region.
+# ipywidgets offers no way to set attributes, so a hidden image runs it once per page
+# (as COPY_BUTTON in course.simulator runs its code) and a MutationObserver keeps it
+# applied to widgets rendered later. When the focused button is disabled (the role-play's
+# "Antworten" at its end), focus moves to the debrief instead of falling to the page.
+A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0,last=null;
+function text(el){return el?el.textContent.replace(/\\s+/g,' ').trim():''}
+document.addEventListener('focusin',function(e){if(e.target.closest&&e.target.closest(ROOTS))
+last=e.target},true);
+function refocus(){var a=document.activeElement;
+if(!last||!last.disabled||(a&&a!==document.body))return;
+var root=last.closest(ROOTS),d=root&&root.querySelector('.kurs-debrief');last=null;if(!root)return;
+if(d){d.tabIndex=-1;d.focus()}
+else{var b=root.querySelector('button:not(:disabled)');if(b)b.focus()}}
+function apply(){busy=0;refocus();setTimeout(refocus,300);
+document.querySelectorAll(ROOTS).forEach(function(root){
+var q=text(root.querySelector('b'));
+root.querySelectorAll('input[type=radio],select,button').forEach(function(el){
+if(!el.hasAttribute('data-lm-suppress-shortcuts'))el.setAttribute('data-lm-suppress-shortcuts','true')});
+root.querySelectorAll('.widget-radio-box').forEach(function(box){
+if(!box.dataset.kursGroup)box.dataset.kursGroup='kurs-gruppe-'+(++n);
+box.setAttribute('role','radiogroup');if(q&&!box.hasAttribute('aria-label'))box.setAttribute('aria-label',q);
+box.querySelectorAll('input[type=radio]').forEach(function(r){r.name=box.dataset.kursGroup})});
+root.querySelectorAll('select').forEach(function(sel){if(sel.hasAttribute('aria-label'))return;
+var row=sel.closest('.widget-vbox'),head=row&&row.querySelector('.widget-html');
+var box=sel.closest('.widget-dropdown'),own=text(box&&box.querySelector('label'));
+var name=[text(head),own].filter(Boolean).join(' – ');if(name)sel.setAttribute('aria-label',name)});
+root.querySelectorAll('img:not([alt])').forEach(function(i){i.alt=CHART_ALT});
+root.querySelectorAll('.kurs-feedback').forEach(function(f){f.setAttribute('role','status');
+f.setAttribute('aria-live','polite')})})}
+new MutationObserver(function(){if(!busy){busy=1;requestAnimationFrame(apply)}})
+.observe(document.body,{childList:true,subtree:true});apply()})()"""
+A11Y_ROOTS = ".kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll"
+# The only picture in a course widget: the protocol's weekly chart (course.protocol).
+CHART_ALT = ("Balkendiagramm: Anteil der Gespräche je Woche, in denen du ruhig geblieben bist; "
+             "die Zahlen stehen unter „Deine Wochen“.")
+A11Y_CSS = (
+    "<style>:is(.kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll) :focus-visible"
+    "{outline:3px solid #1a4f8b!important;outline-offset:2px!important}"
+    ".kurs-jargon .jupyter-button.mod-warning{background-color:#a84300!important;color:#fff}"
+    "</style>"
+)
+_PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
+
+
+def _script() -> str:
+    return (A11Y_SCRIPT.replace("ROOTS", repr(A11Y_ROOTS))
+            .replace("CHART_ALT", repr(CHART_ALT)))
+
+
+PAGE_HEAD = (
+    RADIO_CSS + A11Y_CSS
+    + f'<img alt="" src="{_PIXEL}" style="display:none" onload="'
+    + html.escape(_script(), quote=True) + '">'
+)
+
 
 @dataclass(frozen=True)
 class Line:
@@ -122,7 +184,7 @@ def solution_classification(quiz: Classification) -> tuple[Line, ...]:
 def _with_summary(correct: bool, lines: list[Line]) -> tuple[Line, ...]:
     if correct:
         return (Line(True, "Alles richtig – sehr gut!"), *lines)
-    return (Line(None, "Noch nicht ganz. Korrigiere die markierten Stellen und prüfe erneut."),
+    return (Line(None, "Noch nicht ganz. Korrigiere die Zeilen mit einem Kreuz und prüfe erneut."),
             *lines)
 
 
@@ -137,15 +199,17 @@ class QuizWidget(widgets.VBox):
     quiz: Quiz
 
     def __init__(self, question: str, inputs: list[widgets.Widget]) -> None:
-        self.question = widgets.HTML(f"{RADIO_CSS}<b>{html.escape(question)}</b>")
+        self.question = widgets.HTML(f"<b>{html.escape(question)}</b>")
         self.check_button = widgets.Button(description="Prüfen", button_style="primary")
         self.solution_button = widgets.Button(description="Lösung zeigen", disabled=True)
         self.feedback = widgets.HTML(layout=widgets.Layout(margin="6px 0"))
+        self.feedback.add_class("kurs-feedback")
         self.tries = 0
         self.check_button.on_click(lambda _: self._on_check())
         self.solution_button.on_click(lambda _: self._on_solution())
         buttons = widgets.HBox([self.check_button, self.solution_button])
-        super().__init__([self.question, *inputs, buttons, self.feedback])
+        super().__init__([self.question, *inputs, buttons, self.feedback,
+                          widgets.HTML(PAGE_HEAD)])
         self.add_class("kurs-quiz")
 
     def _on_check(self) -> None:
@@ -189,7 +253,7 @@ class SingleChoiceWidget(QuizWidget):
 def _dropdown(options: list[tuple[str, str]], description: str) -> widgets.Dropdown:
     return widgets.Dropdown(
         options=[(PLEASE_CHOOSE, None), *options],
-        value=None,
+        index=0,  # the prompt shows and is selected; value=None would leave it blank
         description=description,
         style={"description_width": "initial"},
         layout=widgets.Layout(width="auto"),
@@ -297,7 +361,8 @@ def evaluate_jargon(
                 lines.append(Line(False, f"{prefix}Übersehen: „{word.word}“ – {word.explanation}"))
         elif missed and picks:
             count = "ein Fachbegriff" if len(missed) == 1 else f"{len(missed)} Fachbegriffe"
-            lines.append(Line(False, f"{prefix}Hier steckt noch {count}. Welches Wort müsstest "
+            verb = "steckt" if len(missed) == 1 else "stecken"
+            lines.append(Line(False, f"{prefix}Hier {verb} noch {count}. Welches Wort müsstest "
                                      "du einem Laien erklären?"))
         elif not missed and not plain:
             lines.append(Line(True, f"{prefix}Alle Fachbegriffe gefunden."))

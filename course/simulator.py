@@ -126,10 +126,10 @@ class DialogWidget(widgets.VBox):
         self.scenario, self.variable = scenario, variable
         self.talk = Conversation(scenario)
         e = html.escape
-        from course.quiz import RADIO_CSS
+        from course.quiz import PAGE_HEAD
 
         header = widgets.HTML(
-            f"{RADIO_CSS}<h4>{e(scenario.title)}</h4><p>{e(scenario.situation)}</p>"
+            f"{PAGE_HEAD}<h3>{e(scenario.title)}</h3><p>{e(scenario.situation)}</p>"
             f"<p>Am Telefon: <b>{e(scenario.customer)}</b></p>"
         )
         self.meter = widgets.IntProgress(
@@ -150,6 +150,8 @@ class DialogWidget(widgets.VBox):
                                              tooltip="Das Gespräch von vorn beginnen")
         self.message = widgets.HTML()
         self.debrief = widgets.HTML()
+        for live in (self.mood, self.message, self.debrief):
+            live.add_class("kurs-feedback")
         self.path_label = widgets.HTML()
         self.path_box = widgets.Textarea(layout=widgets.Layout(width="100%", height="4em"))
         self.path_box.add_class("kurs-path")

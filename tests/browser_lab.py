@@ -77,6 +77,10 @@ def wait_for_kernel(page) -> None:  # noqa: ANN001
     page.wait_for_selector(".jp-DebuggerBugButton[aria-disabled='false']", timeout=60_000)
 
 
+RUN_MENU = ".lm-MenuBar-item:has(.lm-MenuBar-itemLabel:text-is('Ausführen'))"
+
+
 def run_all(page) -> None:  # noqa: ANN001
-    page.click(".lm-MenuBar-itemLabel:text-is('Run')")
-    page.click(".lm-Menu-itemLabel:text-is('Run All Cells')")
+    """Ausführen → Alle Zellen ausführen (the learner's JupyterLab is German)."""
+    page.click(RUN_MENU)
+    page.click(".lm-Menu-item[data-command='runmenu:run-all']")

@@ -9,13 +9,15 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from course.content import Classification, SingleChoice, load_quizzes
+from course import learner
+from course.content import Classification, JargonQuiz, SingleChoice, load_quizzes
 from course.dialog import (
     ENDING_KINDS,
     Conversation,
@@ -26,6 +28,7 @@ from course.dialog import (
     replay,
     walks,
 )
+from course.quiz import PLEASE_CHOOSE
 from course.simulator import mood
 
 from .browser_lab import (
@@ -38,7 +41,8 @@ from .browser_lab import (
     run_all,
     wait_for_kernel,
 )
-from .conftest import MODULES
+from .conftest import MODULES, REPO
+from .nbgrader_course import solutions
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
@@ -271,6 +275,7 @@ def test_dialog_resolved_with_free_text(page, lab: Lab) -> None:  # noqa: ANN001
     assert talk.ending == ending
 
     debrief = widget.locator(".kurs-debrief")
+    playwright.expect(debrief).to_be_focused()  # not lost to the page when „Antworten“ ends
     playwright.expect(debrief.locator("h4")).to_have_text(f"Nachbesprechung: {ending.title}")
     playwright.expect(widget.locator(".kurs-ending")).to_have_text(f"Ende: {ending.title}")
     free = next(t for t in talk.turns if isinstance(t.step, str))
@@ -388,12 +393,14 @@ def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
     widget = _open_dialog(page, lab, "vip_crm")
     talk = Conversation(s)
     radios = widget.get_by_role("radio")
+    playwright.expect(radios.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
     radios.first.focus()
     page.keyboard.press("Space")  # select reply 1
     playwright.expect(radios.first).to_be_checked()
-    page.keyboard.press("Tab")  # each reply is its own tab stop in ipywidgets
-    page.keyboard.press("Space")  # select reply 2
+    page.wait_for_timeout(150)  # at a person's pace: each change reaches the kernel
+    page.keyboard.press("ArrowDown")  # the replies are one radio group: arrows move in it
     playwright.expect(radios.nth(1)).to_be_checked()
+    page.wait_for_timeout(150)
     answer = widget.get_by_role("button", name="Antworten")
     for _ in range(len(s.nodes[s.start].choices) + 3):  # Tab from the radios to the button
         if answer.evaluate("b => b === document.activeElement"):
@@ -412,3 +419,249 @@ def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
     restart.focus()
     page.keyboard.press("Space")
     _expect_dialog_state(widget, Conversation(s))
+
+
+# --------------------------------------------------------------------------- the learner's lab
+
+SMALL = {"width": 1024, "height": 768}
+AXE = ARTIFACTS / "node" / "node_modules" / "axe-core" / "axe.min.js"  # scripts/setup-axe
+ROOTS = ".kurs-quiz, .kurs-dialog, .kurs-abgabe, .kurs-protokoll"
+
+
+def _cell_count(page) -> int:  # noqa: ANN001
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count()
+
+
+def test_lab_is_german_and_lands_on_the_start_page(page, lab: Lab) -> None:  # noqa: ANN001
+    """Does /lab open the start page (not the Launcher), with German menus, at 1024×768?"""
+    page.set_viewport_size(SMALL)
+    page.goto(f"{lab.url}/lab?token={TOKEN}")
+    page.locator(".jp-RenderedMarkdown h1", has_text="Willkommen zum Kurs").wait_for(
+        timeout=60_000)
+    assert "/lab/tree/Start.ipynb" in page.url
+    menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+    assert {"Datei", "Bearbeiten", "Ausführen", "Hilfe"} <= set(menus), menus
+    assert page.locator(".jp-Launcher").count() == 0
+    _shot(page, "lab-start-1024.png")
+
+
+def test_graded_answer_cells_fit_at_1024(page, lab: Lab) -> None:  # noqa: ANN001
+    """At 1024×768 the long lines of a graded answer cell wrap: no sideways scrolling."""
+    page.set_viewport_size(SMALL)
+    page.goto(lab.open("00_einfuehrung/00_einfuehrung.ipynb"))
+    cell = page.locator(".jp-CodeCell", has_text="saeule_verletzt = {").first
+    cell.wait_for(state="attached", timeout=60_000)
+    cell.scroll_into_view_if_needed()
+    scroller = cell.locator(".cm-scroller")
+    scroller.wait_for(timeout=20_000)
+    overflow = scroller.evaluate("s => s.scrollWidth - s.clientWidth")
+    assert overflow <= 1, f"the answer cell scrolls sideways by {overflow} px"
+    _shot(page, "graded-00-1024.png")
+
+
+def _published_copy(tmp_path: Path, rel: str) -> Path:
+    """A copy of release/ and home/ with a newer course version of ``rel``."""
+    repo = tmp_path / "repo"
+    shutil.copytree(REPO / "release", repo / "release")
+    shutil.copytree(REPO / "home", repo / "home")
+    nb = json.loads((repo / "release" / rel).read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = "# Neue Kursfassung\n"
+    (repo / "release" / rel).write_text(json.dumps(nb), encoding="utf-8")
+    return repo
+
+
+def test_opened_and_saved_notebook_still_gets_updates(page, lab: Lab,  # noqa: ANN001
+                                                      tmp_path: Path) -> None:
+    """Open a module, Run All, save (Strg+S): the file changes on disk, yet the next course
+    update replaces it (no .neu.ipynb), because no answer was touched."""
+    rel = "07_kundentypen/07_kundentypen.ipynb"
+    before = (lab.folder / rel).read_bytes()
+    page.goto(lab.open(rel))
+    wait_for_kernel(page)
+    run_all(page)
+    page.locator(".kurs-quiz").first.wait_for(timeout=60_000)
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell").first.click()
+    page.keyboard.press("Control+s")
+    for _ in range(50):
+        if (lab.folder / rel).read_bytes() != before:
+            break
+        page.wait_for_timeout(200)
+    assert (lab.folder / rel).read_bytes() != before, "JupyterLab did not save the notebook"
+    report = learner.sync(lab.folder, _published_copy(tmp_path, rel))
+    assert rel in report.updated and rel not in report.kept
+    assert "# Neue Kursfassung" in (lab.folder / rel).read_text(encoding="utf-8")
+    assert not (lab.folder / "07_kundentypen" / "07_kundentypen.neu.ipynb").exists()
+    learner.sync(lab.folder)  # back to the course's own version for the other tests
+
+
+def _expect_calm_before_answering(page) -> None:  # noqa: ANN001
+    """After Run All in an unanswered notebook: notes, but no ✗ and no raw True/False/0."""
+    page.set_viewport_size({"width": 1024, "height": 20_000})  # every cell rendered
+    panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    panel.locator(".jp-OutputArea-output", has_text="Noch keine Antwort eingetragen").last.wait_for(
+        timeout=60_000)
+    texts = [t.strip() for t in panel.locator(".jp-OutputArea-output").all_inner_texts()]
+    assert len(texts) > 5
+    assert [t for t in texts if "✗" in t] == []
+    assert [t for t in texts if t in {"True", "False", "0", "0.0"}] == []
+    assert [t for t in texts if "„„" in t or "““" in t or "Kriterien (" in t] == []
+
+
+def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
+    """Arrow keys choose within a radio group and a dropdown (prompt first), Tab and Enter
+    check; no cell is moved or duplicated, feedback sits in a live region. nbgrader's
+    English Validate button is gone."""
+    module = "03_vier_ohren"
+    quizzes = load_quizzes(module)
+    single = next(q for q in quizzes.values() if isinstance(q, SingleChoice))
+    widget = _open_widget(page, lab, module, ".kurs-quiz", single.question[:40])
+    _expect_calm_before_answering(page)
+    page.set_viewport_size(SMALL)
+    widget.scroll_into_view_if_needed()
+    cells = _cell_count(page)
+    assert page.locator(".jp-Toolbar button", has_text="Validate").count() == 0
+    group = widget.get_by_role("radiogroup")
+    playwright.expect(group).to_have_count(1)
+    radios = group.get_by_role("radio")
+    playwright.expect(radios.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
+    radios.first.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("ArrowDown")
+    playwright.expect(radios.nth(1)).to_be_checked()
+    assert radios.nth(1).evaluate("r => r === document.activeElement")
+    page.keyboard.press("Tab")  # one tab stop per group: on to „Prüfen“
+    page.keyboard.press("Enter")
+    feedback = widget.locator(".kurs-feedback")
+    playwright.expect(feedback).to_have_attribute("aria-live", "polite")
+    feedback.locator(".kurs-line").first.wait_for(timeout=10_000)
+
+    classify = next(q for q in quizzes.values() if isinstance(q, Classification))
+    box = page.locator(".kurs-quiz", has_text=classify.question[:40]).first
+    box.scroll_into_view_if_needed()
+    selects = box.locator("select")
+    playwright.expect(selects.first.locator("option").first).to_have_text(PLEASE_CHOOSE)
+    playwright.expect(selects.last).to_have_attribute("data-lm-suppress-shortcuts", "true")
+    assert selects.first.get_attribute("aria-label"), "select without a name"
+    for n, item in enumerate(classify.items):
+        selects.nth(n).focus()
+        target = list(classify.categories).index(item.answer) + 1  # after the prompt
+        for _ in range(target):
+            page.keyboard.press("ArrowDown", delay=50)
+            page.wait_for_timeout(150)  # at a person's pace: each change reaches the kernel
+        playwright.expect(selects.nth(n)).to_have_value(re.compile(".+"))
+    check = box.get_by_role("button", name="Prüfen")
+    page.wait_for_timeout(500)
+    check.focus()
+    page.keyboard.press("Enter")
+    try:
+        box.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
+    except playwright.Error:
+        _shot(page, "keyboard-03-failed.png")
+        raise AssertionError(box.locator(".kurs-feedback").inner_text()) from None
+    assert _cell_count(page) == cells, "a key went to JupyterLab and changed the cells"
+    _shot(page, "keyboard-03-1024.png")
+
+
+def _axe(page, roots: str) -> list[dict]:  # noqa: ANN001
+    """axe-core on every course widget: violations of impact critical or serious."""
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate(
+        """async (roots) => {
+            const widgets = document.querySelectorAll(roots);
+            if (!widgets.length) return [{id: 'no-widgets', impact: 'critical', nodes: []}];
+            const r = await axe.run(widgets, {resultTypes: ['violations']});
+            return r.violations.filter(v => ['critical', 'serious'].includes(v.impact))
+                .map(v => ({id: v.id, impact: v.impact,
+                            nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}));
+        }""", roots)
+
+
+@pytest.mark.skipif(not AXE.exists(), reason="axe-core missing (scripts/setup-axe)")
+@pytest.mark.parametrize("module", MODULES)
+def test_widgets_pass_axe(page, lab: Lab, module: str) -> None:  # noqa: ANN001
+    """axe-core: no critical or serious violation in any of the module's widgets."""
+    page.goto(lab.open(f"{module}/{module}.ipynb"))
+    wait_for_kernel(page)
+    run_all(page)
+    page.locator(ROOTS).first.wait_for(state="attached", timeout=60_000)
+    page.set_viewport_size({"width": 1024, "height": 20_000})  # every cell rendered
+    page.wait_for_timeout(1500)
+    assert _axe(page, ROOTS) == []
+
+
+def _write_answers(lab: Lab, module: str, answers: dict[str, str]) -> None:
+    path = lab.folder / module / f"{module}.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell["source"] = answers[grade_id]
+    path.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+
+
+def test_honest_check_and_self_grading(page, lab: Lab) -> None:  # noqa: ANN001
+    """On the start page: the check names a misspelt label and never says „richtig“; the
+    self-study grading shows the points of a wrong and then of a right notebook."""
+    module = "03_vier_ohren"
+    sol = solutions(module)
+    wrong = {**sol, "m03_welches_ohr": sol["m03_welches_ohr"].replace('"Appell"', '"Appel"', 1)}
+    _write_answers(lab, module, wrong)
+    try:
+        page.set_viewport_size(SMALL)
+        page.goto(lab.open("Start.ipynb"))
+        wait_for_kernel(page)
+        run_all(page)
+        widget = page.locator(".kurs-abgabe").first
+        widget.wait_for(timeout=60_000)
+        widget.scroll_into_view_if_needed()
+        widget.locator("select").select_option(module)
+        out = widget.locator(".kurs-feedback")
+        widget.get_by_role("button", name="Vor der Abgabe prüfen").click()
+        out.locator(".kurs-line", has_text="„Appel“ ist keine gültige Antwort").wait_for(
+            timeout=20_000)
+        assert "Success" not in out.inner_text()
+        assert "ob deine Antworten richtig sind".lower() in out.inner_text().lower()
+        widget.get_by_role("button", name="Selbst bewerten").click()
+        out.locator(".kurs-line", has_text="von 16 Punkten").wait_for(timeout=120_000)
+        assert "16 von 16" not in out.inner_text()
+        _shot(page, "check-wrong-1024.png")
+        _write_answers(lab, module, {**sol, "m03_reflexion": "Meine Gedanken dazu."})
+        widget.get_by_role("button", name="Vor der Abgabe prüfen").click()
+        out.locator(".kurs-line", has_text="Alle Antworten sind ausgefüllt").wait_for(
+            timeout=20_000)
+        widget.get_by_role("button", name="Selbst bewerten").click()
+        out.locator(".kurs-line", has_text="16 von 16 Punkten").wait_for(timeout=120_000)
+        link = out.get_by_role("link", name="Ausführliches Feedback öffnen")
+        playwright.expect(link).to_be_visible()
+        assert (lab.folder / module / f"{module}.bewertung.html").is_file()
+        _shot(page, "check-right-1024.png")
+    finally:
+        (lab.folder / module / f"{module}.ipynb").write_bytes(
+            (REPO / "release" / module / f"{module}.ipynb").read_bytes())
+
+
+def test_jargon_by_keyboard(page, lab: Lab) -> None:  # noqa: ANN001
+    """Mark every jargon word with Tab and Space, check with Enter: all found, the marked
+    toggle readable (contrast), and no cell changed."""
+    module = "00_einfuehrung"
+    jargon = next(q for q in load_quizzes(module).values() if isinstance(q, JargonQuiz))
+    widget = _open_widget(page, lab, module, ".kurs-jargon", jargon.question[:40])
+    cells = _cell_count(page)
+    toggles = widget.locator(".widget-toggle-button")
+    playwright.expect(toggles.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
+    offset = 0
+    for item in jargon.items:
+        for n, token in enumerate(item.tokens):
+            if token.jargon is not None:
+                toggles.nth(offset + n).focus()
+                page.keyboard.press("Space")
+                page.wait_for_timeout(100)
+        offset += len(item.tokens)
+    marked = widget.locator(".widget-toggle-button.mod-active").first
+    color = marked.evaluate("b => getComputedStyle(b).backgroundColor")
+    assert color == "rgb(168, 67, 0)", color  # #a84300: 6:1 against the white text
+    widget.get_by_role("button", name="Prüfen").focus()
+    page.keyboard.press("Enter")
+    widget.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
+    assert _cell_count(page) == cells
+    _shot(page, "jargon-keyboard.png")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from course import grading
 from course.grading import Hinweis, check_format, grade_labels, grade_order
 
 EXPECTED = {
@@ -61,12 +62,21 @@ def test_check_format_never_raises(capsys: pytest.CaptureFixture[str]) -> None:
     """Does the self-check print problems (so Run All goes on) without revealing answers?"""
     antwort = {k: "" for k in EXPECTED}
     assert antwort
-    assert check_format("antwort", list(EXPECTED), "ohren") is False
+    assert not check_format("antwort", list(EXPECTED), "ohren")
     out = capsys.readouterr().out
-    assert "ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
-    assert check_format("fehlt", list(EXPECTED), "ohren") is False
+    assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
+    first, *rest = EXPECTED
+    antwort = {first: "Appel", **{k: "" for k in rest}}
+    assert not check_format("antwort", list(EXPECTED), "ohren")
+    out = capsys.readouterr().out
+    assert "„Appel“ ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
+    assert "noch leer" in out
+    assert grading._quoted("„Jetzt stellen …“") == "„Jetzt stellen …“"
+    assert grading._quoted("Appel") == "„Appel“"
+    assert not check_format("fehlt", list(EXPECTED), "ohren")
     antwort = {k: "Appell" for k in EXPECTED}
-    assert check_format("antwort", list(EXPECTED), "ohren") is True
+    result = check_format("antwort", list(EXPECTED), "ohren")
+    assert result and result._ipython_display_() is None  # no raw True under the cell
     assert "richtig" not in capsys.readouterr().out.split("Form in Ordnung")[-1].split(".")[0]
 
 
@@ -123,6 +133,28 @@ def test_grade_rewrite_gives_nothing_for_a_copied_example(
     assert "wörtlich ein Beispielsatz aus dem Kurs" in out and "0 von 4 Punkten" in out
 
 
+def test_visible_rewrite_test_is_calm_and_keyless(capsys: pytest.CaptureFixture[str]) -> None:
+    """In the learner's own kernel: an empty answer gets a note instead of ✗ lines, the
+    points a sentence instead of a raw number, and no rubric key; the trusted scorer
+    (answers handed over) still prints the criteria line for the class report."""
+    from course.grading import grade_rewrite, handed_over
+
+    antwort = ""
+    assert antwort == ""
+    assert grade_rewrite("antwort", "neu-gestartet") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
+    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    points = grade_rewrite("antwort", "neu-gestartet")
+    out = capsys.readouterr().out
+    assert f"{points:g} von 4 Punkten" in out and "neu-gestartet" not in out
+    assert points._ipython_display_() is None  # no raw Out[] under the cell
+    with handed_over({"antwort": antwort}):
+        scored = grade_rewrite("antwort", "neu-gestartet")
+    assert type(scored) is float and scored == points
+    assert "Kriterien (neu-gestartet):" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("sentence", "points", "message"),
     [
@@ -130,7 +162,7 @@ def test_grade_rewrite_gives_nothing_for_a_copied_example(
          "✓ Du nennst einen Zeitrahmen („bis 11 Uhr“)."),
         ("Ich kümmere mich darum.", 1.5, "✗ Es fehlt ein Zeitrahmen"),
         ("Ich melde mich in zehn Minuten bei dir.", 0.0, "du"),
-        ("", 0.0, "Bitte schreibe eine Antwort."),
+        ("", 0.0, "➜ Noch keine Antwort eingetragen."),  # calm before answering
     ],
 )
 def test_grade_agree(

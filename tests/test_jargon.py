@@ -189,3 +189,17 @@ def test_malformed_jargon_item_names_file_item_and_problem(tmp_path: Path, case:
     message = str(err.value)
     assert str(path) in message and "quiz 1 (id 'fach')" in message
     assert expected in message
+
+
+def test_missed_count_agrees_with_its_verb() -> None:
+    """„Hier steckt noch ein Fachbegriff“, but „Hier stecken noch 2 Fachbegriffe“."""
+    from course.content import load_quizzes
+
+    item_quiz = next(q for q in load_quizzes("00_einfuehrung").values()
+                     if isinstance(q, quiz.JargonQuiz))
+    several = next(n for n, i in enumerate(item_quiz.items) if len(i.jargon) >= 2)
+    plain = next(k for k, t in enumerate(item_quiz.items[several].tokens) if t.jargon is None)
+    marked = [set() for _ in item_quiz.items]
+    marked[several] = {plain}
+    text = " ".join(line.text for line in quiz.evaluate_jargon(item_quiz, marked).lines)
+    assert f"Hier stecken noch {len(item_quiz.items[several].jargon)} Fachbegriffe" in text

@@ -77,6 +77,66 @@ def test_learners_work_is_never_overwritten(tmp_path: Path, fake_repo: Path) -> 
     assert "Deine Fassung bleibt: 03_vier_ohren/03_vier_ohren.ipynb" in report.lines()[0]
 
 
+def _open_run_and_save(path: Path) -> None:
+    """What JupyterLab does to a notebook the learner only opens, runs and autosaves."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    nb["metadata"]["kernelspec"]["display_name"] = "Python 3 (ipykernel)"
+    nb["metadata"]["language_info"].update(version="3.11.2", mimetype="text/x-python")
+    for n, cell in enumerate(nb["cells"]):
+        cell["metadata"]["trusted"] = True
+        if cell["cell_type"] == "code":
+            cell["execution_count"] = n
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["False\n"]}]
+            cell["source"] = "".join(cell["source"]).splitlines(keepends=True)
+    path.write_text(json.dumps(nb, indent=2, ensure_ascii=True), encoding="utf-8")
+
+
+def test_opened_and_saved_notebook_still_gets_updates(tmp_path: Path, fake_repo: Path) -> None:
+    """Does a notebook JupyterLab opened, ran and saved (metadata, outputs, other JSON
+    layout) still count as the course's, so a new version replaces it?"""
+    target = tmp_path / "kurs"
+    learner.sync(target, fake_repo)
+    for rel in (NB, "Start.ipynb"):
+        _open_run_and_save(target / rel)
+    assert learner.sync(target, fake_repo).lines() == [], "only opened: nothing to report"
+    _publish(fake_repo, NB, "Version 2")
+    report = learner.sync(target, fake_repo)
+    assert report.updated == [NB] and report.kept == []
+    assert "Version 2" in (target / NB).read_text(encoding="utf-8")
+    assert not (target / "03_vier_ohren" / "03_vier_ohren.neu.ipynb").exists()
+
+
+def test_answer_in_a_saved_notebook_is_kept(tmp_path: Path, fake_repo: Path) -> None:
+    """Is an answer typed into an opened and saved notebook never overwritten?"""
+    target = tmp_path / "kurs"
+    learner.sync(target, fake_repo)
+    _open_run_and_save(target / NB)
+    nb = json.loads((target / NB).read_text(encoding="utf-8"))
+    answer = next(c for c in nb["cells"]
+                  if c["metadata"].get("nbgrader", {}).get("grade_id") == "m03_umformulierung")
+    answer["source"] = ['umformulierung = "Das klingt ärgerlich, ich helfe Ihnen."\n']
+    (target / NB).write_text(json.dumps(nb), encoding="utf-8")
+    mine = (target / NB).read_text(encoding="utf-8")
+    _publish(fake_repo, NB, "Version 2")
+    report = learner.sync(target, fake_repo)
+    assert report.kept == [NB] and (target / NB).read_text(encoding="utf-8") == mine
+
+
+def test_record_from_before_fingerprints(tmp_path: Path, fake_repo: Path) -> None:
+    """A delivery record that holds byte digests (older course versions): an untouched
+    notebook still gets the update, and no new version is put beside a changed one
+    while the course has none."""
+    target = tmp_path / "kurs"
+    learner.sync(target, fake_repo)
+    legacy = {rel: learner._digest(target / rel) for rel in learner.course_files(fake_repo)}
+    (target / learner.MANIFEST).write_text(json.dumps(legacy), encoding="utf-8")
+    other = "01_gespraechsstruktur/01_gespraechsstruktur.ipynb"
+    (target / other).write_text("{}", encoding="utf-8")
+    assert learner.sync(target, fake_repo).lines() == []
+    _publish(fake_repo, NB, "Version 2")
+    assert learner.sync(target, fake_repo).updated == [NB]
+
+
 def test_lost_record_keeps_existing_files(tmp_path: Path) -> None:
     """If the record of delivered files is lost or corrupt, are existing notebooks kept?"""
     target = tmp_path / "kurs"
@@ -94,11 +154,16 @@ def test_lab_opens_on_the_start_notebook(tmp_path: Path) -> None:
     assert "--LabApp.default_url=/lab/tree/Start.ipynb" in cmd
 
 
-def test_lab_settings_switch_off_news(tmp_path: Path) -> None:
-    """Are the news pop-up and the update check switched off for the learner?"""
-    path = learner.write_lab_settings(tmp_path)
-    settings = json.loads(path.read_text(encoding="utf-8"))
+def test_lab_settings_german_without_news(tmp_path: Path) -> None:
+    """Does the learner's JupyterLab read defaults that switch off the news pop-up and
+    set the German language pack?"""
+    cmd = learner.lab_command(tmp_path, [])
+    assert f"--LabApp.app_settings_dir={learner.LEARNER_CONFIG}" in cmd
+    settings = json.loads((learner.LEARNER_CONFIG / "overrides.json").read_text("utf-8"))
     assert settings["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+    assert settings["@jupyterlab/translation-extension:plugin"]["locale"] == "de_DE"
+    requirements = (REPO / "requirements.txt").read_text(encoding="utf-8")
+    assert "jupyterlab-language-pack-de-de" in requirements
 
 
 def test_start_page_links_every_module() -> None:

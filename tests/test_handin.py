@@ -1,0 +1,78 @@
+"""The honest check before hand-in: missing and malformed answers, never "all correct"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nbformat
+
+from course import handin
+
+from .conftest import REPO
+from .nbgrader_course import solutions, submission
+
+M03 = "03_vier_ohren"
+DELIVERED = REPO / "release" / M03 / f"{M03}.ipynb"
+
+
+def _notebook(tmp_path: Path, answers: dict[str, str], reflection: str | None = None) -> Path:
+    nb = submission(REPO, M03, answers)
+    for cell in nb.cells:
+        if reflection and cell.metadata.get("nbgrader", {}).get("grade_id") == "m03_reflexion":
+            cell.source = reflection
+    path = tmp_path / f"{M03}.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def test_untouched_notebook_lists_every_answer_as_missing() -> None:
+    result = handin.check(DELIVERED, DELIVERED)
+    assert not result.complete
+    assert result.problems == ["Antwort 1: noch nicht beantwortet.",
+                               "Antwort 2: noch nicht beantwortet.",
+                               "Antwort 3: noch nicht beantwortet.",
+                               "Antwort 4 (Text): noch nicht beantwortet."]
+    assert result.lines()[-1] == handin.CLOSING
+
+
+def test_wrong_but_valid_answers_are_not_called_right(tmp_path: Path) -> None:
+    """Swapped labels are valid in form: the check says complete, never correct."""
+    sol = solutions(M03)
+    swapped = sol["m03_welches_ohr"].replace('"Sachinhalt"', '"X"').replace(
+        '"Appell"', '"Sachinhalt"').replace('"X"', '"Appell"')
+    assert swapped != sol["m03_welches_ohr"]
+    path = _notebook(tmp_path, {**sol, "m03_welches_ohr": swapped}, "Meine Gedanken.")
+    result = handin.check(path, DELIVERED)
+    assert result.complete and result.problems == []
+    text = "\n".join(result.lines())
+    assert "richtig sind, zeigt erst die Bewertung" in text
+    assert "Success" not in text and "bestanden" not in text.lower()
+
+
+def test_misspelt_label_empty_place_and_syntax_error(tmp_path: Path) -> None:
+    sol = solutions(M03)
+    answers = {
+        **sol,
+        "m03_welches_ohr": sol["m03_welches_ohr"].replace('"Appell"', '"Appel"', 1),
+        "m03_umformulierung": 'umformulierung = "Das tut mir leid',
+        "m03_ohren_nachrichten": sol["m03_ohren_nachrichten"].replace('"Beziehung"', '""', 1),
+    }
+    result = handin.check(_notebook(tmp_path, answers), DELIVERED)
+    problems = "\n".join(result.problems)
+    assert "Antwort 1: noch 1 leere Stelle(n)" in problems
+    assert "„Appel“ ist keine gültige Antwort" in problems
+    assert "Antwort 3: Python kann Zeile 1 nicht lesen" in problems
+    assert "Antwort 4 (Text): noch nicht beantwortet." in problems
+
+
+def test_changed_test_cell_and_broken_file(tmp_path: Path) -> None:
+    path = _notebook(tmp_path, solutions(M03), "Text")
+    nb = json.loads(path.read_text("utf-8"))
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == "m03_test_welches_ohr":
+            cell["source"] = "4.0"
+    path.write_text(json.dumps(nb), "utf-8")
+    assert any("Testzelle" in n for n in handin.check(path, DELIVERED).notes)
+    path.write_text("kein json", "utf-8")
+    assert handin.check(path, DELIVERED).problems == ["Die Datei ist kein lesbares Notebook mehr."]
