@@ -125,7 +125,7 @@ def test_submission_is_collected_under_the_learners_id(workshop: Workshop) -> No
     assert r.status_code == 200 and r.json()["success"], r.text
     rows = trainer.get(f"{FORMGRADER}/api/submissions/{M03}").json()
     (row,) = [row for row in rows if row["student"] == name]
-    assert row["autograded"] and row["code_score"] == 16.0, row
+    assert row["autograded"] and row["code_score"] == 19.0, row
 
 
 def test_hub_files_stay_outside_the_repository(workshop: Workshop) -> None:

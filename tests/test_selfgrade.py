@@ -73,8 +73,8 @@ def test_wrong_answers_get_no_points_and_feedback_has_no_keys(
 
     monkeypatch.setattr(selfgrade, "_course", recorded)
     result = selfgrade.grade(M03, folder)
-    assert result.max_score == 16 and result.score == 0
-    assert result.lines()[0] == ("Bewertung von 03_vier_ohren: 0 von 16 Punkten "
+    assert result.max_score == 19 and result.score == 0
+    assert result.lines()[0] == ("Bewertung von 03_vier_ohren: 0 von 19 Punkten "
                                  "(automatisch bewertet)")
     assert any("Freitext" in line for line in result.lines())
     assert result.feedback == folder / M03 / f"{M03}.bewertung.html"
@@ -89,8 +89,8 @@ def test_right_answers_get_full_points(folder: Path) -> None:
     """The solution typed into the learner's own notebook: every automatic point."""
     nbformat.write(submission(REPO, M03, solutions(M03)), folder / M03 / f"{M03}.ipynb")
     result = selfgrade.grade(M03, folder)
-    assert result.score == result.max_score == 16
-    assert [t.score for t in result.tasks if not t.manual] == [4, 4, 4, 4]
+    assert result.score == result.max_score == 19
+    assert [t.score for t in result.tasks if not t.manual] == [5, 5, 5, 4]
 
 
 def test_without_source_it_refuses_in_german(folder: Path, tmp_path: Path) -> None:
@@ -103,5 +103,5 @@ def test_without_source_it_refuses_in_german(folder: Path, tmp_path: Path) -> No
 def test_command_line(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """./bewerten MODUL prints the points; an unknown module is refused."""
     assert selfgrade.main(["03_vier_ohren", "--dir", str(folder)]) == 0
-    assert "0 von 16 Punkten" in capsys.readouterr().out
+    assert "0 von 19 Punkten" in capsys.readouterr().out
     assert selfgrade.main(["99_gibtsnicht", "--dir", str(folder)]) == 2
