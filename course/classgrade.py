@@ -178,6 +178,11 @@ class Worker:
     started: float = 0.0
     overdue: str | None = None  # the item the watchdog stopped it on
 
+    @property
+    def last_words(self) -> str:
+        """Why it stopped, as far as its own output says."""
+        return self.tail[-1] if self.tail else "Bewertungsprozess abgebrochen"
+
 
 @dataclass
 class Run:
@@ -248,15 +253,13 @@ def _lane(root: Path, items: list[str], run: Run, workers: list[Worker]) -> None
         stopped = worker.overdue or worker.current
         if stopped:
             why = (f"Zeitlimit von {run.learner_timeout:g} s für eine Abgabe überschritten"
-                   if worker.overdue else
-                   (worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"))
+                   if worker.overdue else worker.last_words)
             worker.reported.add(stopped)
             run.record(stopped, "FAIL", why)
         items = [i for i in items if i not in worker.reported]
         if not stopped:
             for item in items:
-                why = worker.tail[-1] if worker.tail else "Bewertungsprozess abgebrochen"
-                run.record(item, "FAIL", why)
+                run.record(item, "FAIL", worker.last_words)
             return
 
 

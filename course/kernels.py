@@ -53,7 +53,7 @@ class SandboxKernelManager(AsyncKernelManager):
         if self._folder is None:  # a restart keeps folder and cgroup
             sweep()
             self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
-            self.transport = "ipc"
+            self.transport = "ipc"  # the kernel has no network
             self.ip = str(self._folder / "kernel")
             self._cgroup = Cgroup.create(self._folder.name, self.memory_limit)
         env = {**kw.pop("env", os.environ), MEMORY_ENV: str(self.memory_limit)}

@@ -67,9 +67,6 @@ def configure(c: object) -> None:
     paths = [str(KERNEL_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
     c.Execute.kernel_name = KERNEL_NAME
-    # The kernel has no network; course.kernels.SandboxKernelManager gives each kernel its
-    # own folder for the ipc sockets.
-    c.KernelManager.transport = "ipc"
 
 
 def _sandbox_uid() -> int:

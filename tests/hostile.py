@@ -1,6 +1,8 @@
 """Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT and
 ELSEWHERE are replaced by the test). Shared by the sandbox and the grading-run tests."""
 
+import re
+
 PAYLOADS = {
     "gradebook": """
 import os, sqlite3
@@ -80,3 +82,9 @@ raise RuntimeError("Ballast abgelegt")
 """,
 }
 MEMORY = 1024**3  # the test course's c.SandboxKernelManager.memory_limit
+
+
+def socket_folder(text: str) -> tuple[str, str, str] | None:
+    """(folder, mode, owned by the kernel's uid) as the "sockets" payload printed them."""
+    found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", text)
+    return found.groups() if found else None

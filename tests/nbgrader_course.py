@@ -122,6 +122,11 @@ def max_code_score(root: Path, module: str) -> float:
         return gb.find_assignment(module).max_code_score
 
 
+def autograded_nb(root: Path, student: str, module: str) -> Path:
+    """The notebook nbgrader wrote after executing a learner's submission."""
+    return root / "autograded" / student / module / f"{module}.ipynb"
+
+
 def formgrader_html(root: Path, student: str, module: str) -> str:
     """The page formgrader shows for a submission (its exporter and template, as its
     SubmissionHandler renders the autograded notebook)."""
@@ -133,6 +138,6 @@ def formgrader_html(root: Path, student: str, module: str) -> str:
     resources = {"assignment_id": module, "notebook_id": module, "submission_id": "x",
                  "index": 0, "total": 1, "base_url": "/", "student": student,
                  "last_name": "", "first_name": "", "notebook_path": "x"}
-    path = root / "autograded" / student / module / f"{module}.ipynb"
-    html, _ = exporter.from_filename(str(path), resources=resources)
+    html, _ = exporter.from_filename(str(autograded_nb(root, student, module)),
+                                     resources=resources)
     return html

@@ -20,9 +20,10 @@ from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from .browser_lab import CHROMIUM
 from .conftest import REPO
-from .hostile import MEMORY, PAYLOADS
+from .hostile import MEMORY, PAYLOADS, socket_folder
 from .nbgrader_course import (
     BIN,
+    autograded_nb,
     formgrader_html,
     isolated_env,
     make_course,
@@ -159,7 +160,7 @@ def test_each_learner_is_graded_on_their_own(run: tuple[Path, str], student: str
 
 
 def _autograded(root: Path, student: str) -> Path:
-    return root / "autograded" / student / M / f"{M}.ipynb"
+    return autograded_nb(root, student, M)
 
 
 def test_floods_are_cut_while_produced(run: tuple[Path, str]) -> None:
@@ -198,10 +199,9 @@ def test_each_kernel_had_its_own_socket_folder(run: tuple[Path, str]) -> None:
     """Was the kernel's socket folder private to its sandbox, and is it gone with the 50 MB
     the learner put there?"""
     root, _ = run
-    text = _autograded(root, "sockets").read_text("utf-8")
-    found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", text)
+    found = socket_folder(_autograded(root, "sockets").read_text("utf-8"))
     assert found, "the payload printed its folder"
-    folder, mode, own = found.groups()
+    folder, mode, own = found
     assert (mode, own) == ("0o700", "True")
     assert not Path(folder).exists()
 

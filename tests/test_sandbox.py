@@ -7,7 +7,6 @@ would try.
 
 from __future__ import annotations
 
-import re
 import shutil
 import socket
 import threading
@@ -17,8 +16,9 @@ import pytest
 
 from course import sandbox
 
-from .hostile import MEMORY, PAYLOADS
+from .hostile import MEMORY, PAYLOADS, socket_folder
 from .nbgrader_course import (
+    autograded_nb,
     make_course,
     max_code_score,
     nbgrader,
@@ -137,7 +137,7 @@ def test_nothing_written_outside(hostile: tuple[Path, Listener]) -> None:
 def test_no_other_learners_work_is_readable(hostile: tuple[Path, Listener]) -> None:
     """Could a submission read another learner's notebook? (its output must not show it)"""
     root, _ = hostile
-    spy = root / "autograded" / "andere" / M / f"{M}.ipynb"
+    spy = autograded_nb(root, "andere", M)
     assert spy.exists()
     assert SECRET not in spy.read_text(encoding="utf-8")
 
@@ -151,23 +151,22 @@ def test_no_network(hostile: tuple[Path, Listener]) -> None:
 def test_limits_are_reported_in_the_notebook(hostile: tuple[Path, Listener]) -> None:
     """Do the process and memory limits show up as errors in the learners' own notebooks?"""
     root, _ = hostile
-    forks = (root / "autograded" / "prozesse" / M / f"{M}.ipynb").read_text(encoding="utf-8")
-    memory = (root / "autograded" / "speicher" / M / f"{M}.ipynb").read_text(encoding="utf-8")
+    forks, memory = _autograded(root, "prozesse"), _autograded(root, "speicher")
     assert "BlockingIOError" in forks or "Resource temporarily unavailable" in forks
     assert "MemoryError" in memory
 
 
 def _autograded(root: Path, student: str) -> str:
-    return (root / "autograded" / student / M / f"{M}.ipynb").read_text(encoding="utf-8")
+    return autograded_nb(root, student, M).read_text(encoding="utf-8")
 
 
 def test_each_kernel_has_its_own_socket_folder(hostile: tuple[Path, Listener]) -> None:
     """Is the kernel's socket folder private to its sandbox, and removed after grading
     with the 50 MB the learner put there?"""
     root, _ = hostile
-    found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", _autograded(root, "sockets"))
+    found = socket_folder(_autograded(root, "sockets"))
     assert found, "the payload printed its folder"
-    folder, mode, own = found.groups()
+    folder, mode, own = found
     assert (mode, own) == ("0o700", "True")
     assert not Path(folder).exists()
 
