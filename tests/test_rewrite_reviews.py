@@ -304,7 +304,9 @@ def _original(task: str) -> str:
     "Ich melde mich gegen 11 Uhr.", "Ich melde mich gegen elf Uhr.",
     "Ich rufe Sie in einer Viertelstunde zurück.", "Ich kläre das bis Feierabend.",
     "Ich kläre das bis zum Mittag.", "Ich melde mich um Viertel nach zehn.",
-    "Ich melde mich nach der Mittagspause.",
+    "Ich melde mich nach der Mittagspause.", "Ich melde mich Ende der Woche.",
+    "Ich rufe Sie Anfang nächster Woche an.", "Ich melde mich am 3. Dezember.",
+    "Ich kläre das binnen einer Stunde.", "Ich rufe in ein paar Minuten zurück.",
 ])
 def test_time_frames_a_german_reader_sees(sentence: str) -> None:
     """Are everyday German time expressions recognised as a time frame?"""
@@ -314,6 +316,7 @@ def test_time_frames_a_german_reader_sees(sentence: str) -> None:
 @pytest.mark.parametrize("sentence", [
     "Ich melde mich irgendwann heute.", "Ich melde mich bald.", "Ich rufe später zurück.",
     "Ich melde mich spätestens.", "Ich schaue es mir demnächst an.",
+    "Ich melde mich irgendwann nächste Woche.", "Ich kümmere mich zeitnah darum.",
 ])
 def test_vague_time_words_are_no_time_frame(sentence: str) -> None:
     """Are „irgendwann heute“, „bald“, „später“ and a bare „spätestens“ no time frame?"""
