@@ -7,8 +7,10 @@ the answer cells to replace and the autograded points nbgrader must record.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import nbformat
 import pytest
 
 from .conftest import MODULES, REPO
@@ -24,6 +26,41 @@ from .nbgrader_course import (
 
 pytestmark = pytest.mark.nbgrader
 PARTIAL = REPO / "tests" / "data" / "partial"
+# Filler a learner might paste into a graded rewrite: it has no substance, so it earns 0.
+FILLERS = [
+    "Vielen Dank für Ihren Anruf.",
+    "Guten Tag, hier ist der IT-Support.",
+    "Ich verstehe, dass Sie das klären möchten, aber da kann ich nichts machen.",
+    "Alles klar.",
+]
+# Module 03 asks to improve the restart question: the same question reworded is filler too.
+OWN_FILLER = {"umformulierung": "Haben Sie es schon mit einem Neustart probiert?"}
+_GRADED_TEXT = re.compile(r'grade_(?:rewrite|agree)\(\s*"(\w+)"')
+
+
+def text_tasks(module: str) -> dict[str, str]:
+    """Variable -> grade_id of each test cell that grades a free-text rewrite or agreement."""
+    nb = nbformat.read(REPO / "source" / module / f"{module}.ipynb", as_version=4)
+    found = {}
+    for cell in nb.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade") and not meta.get("solution"):
+            for name in _GRADED_TEXT.findall(cell.source):
+                found[name] = meta["grade_id"]
+    return found
+
+
+def filler_answers(module: str) -> dict[str, str]:
+    """The solution, with a filler sentence in every graded free-text answer."""
+    answers, fillers = solutions(module), iter(FILLERS * 4)
+    for name in text_tasks(module):
+        cell = next(g for g, src in answers.items() if re.match(rf"{name}\s*=", src))
+        filler = OWN_FILLER.get(name) or next(fillers)
+        answers[cell] = f"{name} = {json.dumps(filler, ensure_ascii=False)}\n"
+    return answers
+
+
+TEXT_MODULES = [m for m in MODULES if text_tasks(m)]
 
 
 def partial_spec(module: str) -> dict:
@@ -43,6 +80,8 @@ def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if (PARTIAL / f"{module}.json").exists():
             answers = partial_spec(module)["answers"]
             submit(root, "teilweise", module, submission(root, module, answers))
+        if module in TEXT_MODULES:
+            submit(root, "fuellsatz", module, submission(root, module, filler_answers(module)))
         nbgrader(root, "autograde", module, "--force")
     return root
 
@@ -66,3 +105,18 @@ def test_partly_right_gets_the_points_in_between(course: Path, module: str) -> N
     spec = partial_spec(module)
     assert 0 < spec["points"] < max_code_score(course, module)
     assert scores(course, module)["teilweise"][0] == spec["points"], spec["why"]
+
+
+@pytest.mark.parametrize("module", TEXT_MODULES)
+def test_filler_earns_nothing_in_graded_free_text(course: Path, module: str) -> None:
+    """Does filler (thanks, greeting, the original as a question, acknowledgement + dead end)
+    earn 0 in every graded rewrite through nbgrader, while the other answers keep theirs?"""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        cells = [gb.find_grade(grade_id, module, module, "fuellsatz")
+                 for grade_id in text_tasks(module).values()]
+        assert all(cell.max_score > 0 for cell in cells)
+        assert [cell.score for cell in cells] == [0.0] * len(cells)
+        lost = sum(cell.max_score for cell in cells)
+    assert scores(course, module)["fuellsatz"][0] == scores(course, module)["loesung"][0] - lost
