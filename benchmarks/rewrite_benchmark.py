@@ -101,6 +101,10 @@ def main() -> int:
              load(DATA / "rewrite_heldout_15b.jsonl"))
     evaluate("held-out (issue 15b, second set)", load(DATA / "rewrite_heldout_15b_second.jsonl"))
     evaluate("held-out (issue 15b, third set)", load(DATA / "rewrite_heldout_15b_third.jsonl"))
+    evaluate("held-out (16a, learner style; untuned first run 91.3 %, kappa 0.826)",
+             load(DATA / "rewrite_heldout_16a.jsonl"))
+    evaluate("held-out (16b, phrase-list style; untuned first run 95.8 %, kappa 0.916)",
+             load(DATA / "rewrite_heldout_16b.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

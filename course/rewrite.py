@@ -153,13 +153,20 @@ def _boundary_ids(
     norm: str, tokens: list[tuple[str, int, int]], punct: re.Pattern[str], words: frozenset[str]
 ) -> list[int]:
     ids: list[int] = []
-    current, last_end = 0, 0
+    current, last_end, previous = 0, 0, ""
     for word, start, end in tokens:
-        if punct.search(norm, last_end, start) or word in words:
+        if punct.search(norm, last_end, start) or (
+            word in words and not (word == "aber" and previous in _ABER_AS_PARTICLE)
+        ):
             current += 1
         ids.append(current)
-        last_end = end
+        last_end, previous = end, word
     return ids
+
+
+# "Ich kann Ihnen aber … einrichten": after a pronoun, "aber" is a particle inside the
+# clause, not the start of a new one ("Ich verstehe Sie, aber …" has its comma).
+_ABER_AS_PARTICLE = frozenset({"ihnen", "ich", "wir", "ihn", "mir", "uns", "dir"})
 
 
 # --------------------------------------------------------------------------- typo tolerance
@@ -310,14 +317,24 @@ def _receipt(text: _Text, hit: _Hit) -> bool:
     return True
 
 
+_WISH = frozenset({"wuerde", "wuerden", "wuerd"})
+
+
 def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
     found = []
     for hit in _find(lex.own_action, text):
         position = text.token_at(hit.start)
+        if _wish(text, position):
+            continue  # "Ich würde Ihnen gern helfen, aber …" promises nothing
         if _speaker_acts(text, position, lex) and not _customer_imperative(text, position, lex):
             if not _negated(text, hit, lex):
                 found.append(_Hit(hit.start, hit.end, _clause_quote(text, position), "own"))
     return found
+
+
+def _wish(text: _Text, position: int) -> bool:
+    words = set(_clause_words(text, position))
+    return bool(words & _WISH) and bool(words & {"gern", "gerne"})
 
 
 def _clause_words(text: _Text, position: int) -> list[str]:
@@ -331,7 +348,21 @@ def _speaker_acts(text: _Text, position: int, lex: Lexicon) -> bool:
     words = _clause_words(text, position)
     if any(w in lex.first_person for w in words):
         return True
-    return not _customer_clause(words, lex) and _has_first_person(text, position, lex)
+    if _customer_clause(words, lex):
+        return False
+    return _has_first_person(text, position, lex) or _shared_subject(text, position, lex)
+
+
+def _shared_subject(text: _Text, position: int, lex: Lexicon) -> bool:
+    """ "Ich nehme das ins Ticket auf und teste es nach": a clause that starts with "und"
+    and has no subject of its own shares the subject of the clause before it."""
+    segment = text.segment_ids[position]
+    first = text.segment_ids.index(segment)
+    if text.tokens[first][0] not in ("und", "oder") or first == 0:
+        return False
+    before = _clause_words(text, first - 1)
+    return text.sentence_ids[first - 1] == text.sentence_ids[first] and any(
+        w in lex.first_person for w in before) and not _customer_clause(before, lex)
 
 
 def _customer_clause(words: list[str], lex: Lexicon) -> bool:
@@ -410,9 +441,18 @@ def _time_frames(text: _Text, lex: Lexicon) -> list[_Hit]:
     found = []
     for hit in _find(lex.time_frame, text):
         close = [v for v in vague if v.start < hit.end and hit.start - v.end <= 2]
-        if not close:
+        if not close and not _told_to_customer(text, text.token_at(hit.start), lex):
             found.append(hit)
     return found
+
+
+def _told_to_customer(text: _Text, position: int, lex: Lexicon) -> bool:
+    """ "Versuchen Sie es in einer Stunde noch einmal": the time is the customer's task."""
+    segment = text.segment_ids[position]
+    return any(
+        _customer_imperative(text, number, lex)
+        for number in range(len(text.tokens)) if text.segment_ids[number] == segment
+    )
 
 
 def _dead_ends(text: _Text, lex: Lexicon, ways: list[_Hit]) -> list[tuple[_Category, _Hit]]:
@@ -741,10 +781,27 @@ def _original_overlap(text: _Text, task: _Task, lex: Lexicon) -> tuple[bool, boo
     if not original:
         return False, False
     copy = answer == original or (bool(answer) and set(answer) <= set(original))
-    # Any clause of the original kept word for word ("Das steht alles in der Anleitung").
+    # A clause of the original kept: word for word inside a longer clause ("Das steht alles
+    # in der Anleitung"), or as a whole clause in another order ("Ich weiß es nicht").
     clauses = [_core(_tokens(c), lex) for c in re.split(r"[.:;!?,]", normalise(task.original))]
-    kept = any(len(c) >= 3 and _contains(answer, c) for c in clauses)
+    segments = [_same_pronoun(_core(words, lex)) for words in _segments(text)]
+    kept = any(
+        (len(c) >= 4 and _contains(answer, c)) or (len(c) >= 3 and _same_pronoun(c) in segments)
+        for c in clauses
+    )
     return copy, kept and task.original_is_dead_end
+
+
+def _segments(text: _Text) -> list[list[str]]:
+    found: dict[int, list[str]] = {}
+    for (word, _, _), segment in zip(text.tokens, text.segment_ids, strict=True):
+        found.setdefault(segment, []).append(word)
+    return list(found.values())
+
+
+def _same_pronoun(words: list[str]) -> frozenset[str]:
+    # "Das weiß ich nicht" and "Ich weiß es nicht" keep the same words
+    return frozenset("das" if w in ("es", "dies") else w for w in words)
 
 
 def _r1_lines(

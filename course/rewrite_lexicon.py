@@ -181,6 +181,49 @@ def _compile_words(words: str) -> str:
     return _SEP.join(pieces)
 
 
+# Short first-person forms ("ich schick", "ich test") that are also common nouns.
+_NO_SHORT_FORM = frozenset({"test", "druck", "scan", "tausch", "wechsel", "check", "buch"})
+
+
+def verb_phrases(verb: str) -> list[str]:
+    """Lexicon phrases for the speaker doing what a German infinitive names.
+
+    A separable verb is written with a hyphen: "auf-nehmen" gives
+    "(nehme|nehm|nehmen) ~10 auf" (main clause) and "(aufnehme|aufnehmen|aufzunehmen)"
+    (infinitive, subordinate clause); "testen" gives "(teste|testen)".
+    """
+    prefix, _, base = verb.rpartition("-")
+    if not re.fullmatch(r"[a-z]*", prefix) or not re.fullmatch(r"[a-z]{2,}(en|eln|ern)", base):
+        raise ValueError("expected an infinitive ending in -en, -eln or -ern, separable "
+                         "verbs as 'auf-nehmen'")
+    if base.endswith(("eln", "ern")):  # wechseln: ich wechsle / wechsele / wechsel
+        stem = base[:-1]
+        forms = [stem[:-2] + stem[-1] + "e", stem + "e", stem, base]
+    else:
+        stem = base[:-2]
+        forms = [stem + "e", stem + "en"]
+        if len(stem) >= 4 and stem not in _NO_SHORT_FORM:
+            forms.insert(1, stem)
+    finite = "(" + "|".join(forms) + ")"
+    if not prefix:
+        return [finite]
+    joined = "|".join(prefix + form for form in forms if form != stem)
+    # no "aufnehm*": a star would also take nouns ("ansprech*" -> "Ansprechpartnerin")
+    return [f"{finite} ~10 {prefix}", f"({joined}|{prefix}zu{base})"]
+
+
+def _verb_phrases(path: Path, data: dict[str, Any]) -> list[str]:
+    phrases = []
+    for number, verb in enumerate(_string_list(path, data, "action_verbs"), start=1):
+        try:
+            phrases += verb_phrases(normalise(verb.strip()))
+        except ValueError as exc:
+            raise ValueError(
+                f"{path}: section 'action_verbs', item {number} ({verb!r}): {exc}"
+            ) from exc
+    return phrases
+
+
 def _literal_words(phrase: str) -> list[str]:
     if phrase.startswith("re:"):
         return []
@@ -296,8 +339,13 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     ends = tuple(
         _load_category(path, n, item, words["negation"]) for n, item in enumerate(raw_ends, 1)
     )
+    verbs = _verb_phrases(path, data)
     compiled = {s: _compile_list(path, s, lists[s]) for s in _LIST_SECTIONS}
-    protected, targets, protected_stems, stems = _correction_vocabulary(data, lists)
+    compiled["own_action"] += _compile_list(path, "action_verbs", verbs)
+    # The verbs are protected from typo correction but never a target of it: otherwise
+    # "berechtigte" would become "berechtige".
+    protected, targets, protected_stems, stems = _correction_vocabulary(
+        data, {**lists, "action_verbs": verbs})
     return Lexicon(
         **compiled,
         dead_ends=ends,

@@ -76,7 +76,8 @@ def test_devset_criteria_agree_at_least_95_percent():
 HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
             "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl",
             "rewrite_heldout_lead_blind.jsonl", "rewrite_heldout_15b.jsonl",
-            "rewrite_heldout_15b_second.jsonl", "rewrite_heldout_15b_third.jsonl")
+            "rewrite_heldout_15b_second.jsonl", "rewrite_heldout_15b_third.jsonl",
+            "rewrite_heldout_16a.jsonl", "rewrite_heldout_16b.jsonl")
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
@@ -347,6 +348,36 @@ def test_broken_dead_end_category_is_reported(tmp_path):
                         lambda d: d["dead_ends"][0].update(neutralised_by="maybe"))
     with pytest.raises(ValueError, match=r"'dead_ends', item 1 \('calm-down'\): 'neutralised_by'"):
         load_lexicon(path)
+
+
+def test_broken_action_verb_names_file_item_and_problem(tmp_path):
+    """Does an action verb that is no infinitive raise a ValueError naming the item?"""
+    path = _broken_copy(tmp_path, rewrite.LEXICON_PATH,
+                        lambda d: d["action_verbs"].insert(0, "auf-nahm"))
+    with pytest.raises(ValueError) as info:
+        load_lexicon(path)
+    message = str(info.value)
+    assert str(path) in message and "'action_verbs', item 1 ('auf-nahm')" in message
+    assert "infinitive" in message
+
+
+def test_an_action_verb_an_instructor_adds_counts_in_every_form(tmp_path):
+    """Does "ab-gleichen" added to action_verbs make „Ich gleiche … ab“, „ich gleich …
+    ab“ and „…, dass ich das abgleiche“ own actions, but not „Gleichen Sie … ab“?"""
+    from course.rewrite import _analyse, _own_actions
+
+    path = _broken_copy(tmp_path, rewrite.LEXICON_PATH,
+                        lambda d: d["action_verbs"].append("ab-gleichen"))
+    lexicon = load_lexicon(path)
+    def verbs_found(text: str) -> list[str]:
+        analysed = _analyse(text, lexicon)
+        return [analysed.norm[h.start:h.end] for h in _own_actions(analysed, lexicon)]
+
+    for text in ("Ich gleiche die Daten heute ab.", "ich gleich das mit dem Server ab",
+                 "Ich sorge dafür, dass ich das abgleiche.",
+                 "Ich lade mir die Liste von gestern herunter und gleiche sie ab."):
+        assert any("gleich" in found for found in verbs_found(text)), text
+    assert verbs_found("Gleichen Sie die Daten ab.") == []
 
 
 def test_lexicon_can_be_extended_by_an_instructor(tmp_path):
