@@ -1,11 +1,12 @@
 """Grade a class with one command: ``./grade ASSIGNMENT…`` or ``./grade --all``.
 
 collect (when an exchange inbox exists) → autograde in parallel workers → generate_feedback
-→ export grades.csv → class report (``klassenbericht-<assignment>.html``). Learners' code
-runs in the bubblewrap sandbox configured in nbgrader_config.py; without it nothing is
-graded. A learner whose notebook fails (corrupt file, kernel died) never stops the others.
-Exit status: 0 when all went through, 1 when a learner needs the instructor's attention,
-2 when grading could not start.
+→ export grades.csv → class report (``klassenbericht-<assignment>.html``) → with
+``--export moodle`` Moodle's grade import file (``course.lms``; alone: only that export).
+Learners' code runs in the bubblewrap sandbox configured in nbgrader_config.py; without it
+nothing is graded. A learner whose notebook fails (corrupt file, kernel died) never stops
+the others. Exit status: 0 when all went through, 1 when a learner needs the instructor's
+attention (or the LMS export was refused), 2 when grading could not start.
 """
 
 from __future__ import annotations
@@ -364,7 +365,21 @@ def reports(root: Path, outcomes: dict[str, Outcome], jobs: int) -> list[Path]:
         return [f.result() for f in futures]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def export_lms(root: Path, args: argparse.Namespace, modules: Sequence[str] | None,
+               failed: dict[str, set[str]]) -> int:
+    """``--export moodle``: Moodle's import file from the gradebook (course/lms.py)."""
+    from course.lms import LmsExportError, export_moodle
+
+    try:
+        export = export_moodle(root, modules, args.lms_id, not args.no_feedback, failed)
+    except LmsExportError as err:
+        print(f"!!! Kein Moodle-Export: {err}", file=sys.stderr)
+        return 1
+    print("\n".join(export.summary()))
+    return 0
+
+
+def parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse.Namespace]:
     parser = argparse.ArgumentParser(description="Eine Klasse bewerten (nbgrader)")
     parser.add_argument("assignments", nargs="*", metavar="assignment")
     parser.add_argument("--all", action="store_true", help="alle Module aus source/")
@@ -375,26 +390,43 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--learner-timeout", type=float, default=600.0, metavar="SEKUNDEN",
                         help="höchstens so lange für eine Abgabe, dann gilt sie als "
                              "fehlgeschlagen (Standard: 600)")
+    parser.add_argument("--export", choices=["moodle"],
+                        help="Noten fürs LMS schreiben (noten-moodle.csv); ohne Modul: "
+                             "alle Module des Gradebooks, ohne zu bewerten")
+    parser.add_argument("--lms-id", choices=["email", "username", "idnumber"], default="email",
+                        help="Kennung, über die Moodle die Lernenden zuordnet: email aus der "
+                             "Spalte email, username/idnumber aus lms_user_id (Standard: email)")
+    parser.add_argument("--no-feedback", action="store_true",
+                        help="im Export keine Feedback-Spalten")
     parser.add_argument("--root", type=Path, default=Path.cwd())
-    args = parser.parse_args(argv)
+    return parser, parser.parse_args(argv)
+
+
+def refusal(root: Path) -> str | None:
+    """Why grading must not start in ``root`` (no sandbox, no course, untrusted config)."""
+    try:
+        sandbox.check()
+    except sandbox.SandboxUnavailable as err:
+        return str(err)
+    if not (root / "nbgrader_config.py").exists():
+        return f"{root} ist kein Kursordner (ohne nbgrader_config.py)"
+    if not trusted_config(root):
+        return ("nbgrader_config.py wählt nicht die Sandbox und die vertrauenswürdige "
+                "Bewertung (course.nbgrader_ext.configure) – es wird nicht bewertet. / "
+                "grading refused: the course config is not the trusted one.")
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, args = parse(argv)
     root = args.root.resolve()
     if args.worker:
         work(root, args.assignments, args.force)
         return 0
-    try:
-        sandbox.check()
-    except sandbox.SandboxUnavailable as err:
-        print(f"!!! ABBRUCH: {err}", file=sys.stderr)
-        return 2
-    if not (root / "nbgrader_config.py").exists():
-        print(f"!!! ABBRUCH: {root} ist kein Kursordner (ohne nbgrader_config.py)",
-              file=sys.stderr)
-        return 2
-    if not trusted_config(root):
-        print("!!! ABBRUCH: nbgrader_config.py wählt nicht die Sandbox und die "
-              "vertrauenswürdige Bewertung (course.nbgrader_ext.configure) – es wird nicht "
-              "bewertet. / grading refused: the course config is not the trusted one.",
-              file=sys.stderr)
+    if args.export and not (args.assignments or args.all):
+        return export_lms(root, args, None, {})
+    if why := refusal(root):
+        print(f"!!! ABBRUCH: {why}", file=sys.stderr)
         return 2
     assignments = args.assignments or []
     if args.all:
@@ -422,7 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     for assignment, outcome in outcomes.items():
         prefix = f"{assignment}: " if len(outcomes) > 1 else ""
         print("\n".join(prefix + line for line in summary(outcome)))
-    return 1 if any(o.failed for o in outcomes.values()) else 0
+    status = 1 if any(o.failed for o in outcomes.values()) else 0
+    if args.export:
+        failed = {a: set(o.failed) for a, o in outcomes.items()}
+        status = max(status, export_lms(root, args, assignments, failed))
+    return status
 
 
 if __name__ == "__main__":
