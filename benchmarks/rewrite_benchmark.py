@@ -105,6 +105,10 @@ def main() -> int:
              load(DATA / "rewrite_heldout_16a.jsonl"))
     evaluate("held-out (16b, phrase-list style; untuned first run 95.8 %, kappa 0.916)",
              load(DATA / "rewrite_heldout_16b.jsonl"))
+    evaluate("held-out (16c, module situations; untuned first run 93.6 %, kappa 0.871)",
+             load(DATA / "rewrite_heldout_16c.jsonl"))
+    evaluate("held-out (16d, adversarial; untuned first run 77.5 %, kappa 0.561)",
+             load(DATA / "rewrite_heldout_16d.jsonl"))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

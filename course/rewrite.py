@@ -223,9 +223,19 @@ def _correct_unknown(word: str, targets: frozenset[str], stems: tuple[str, ...])
             if stem[:2] != word[:2]:
                 continue
             for cut in (len(stem) - 1, len(stem), len(stem) + 1):
-                if 0 < cut <= len(word) and _within_one_edit(word[:cut], stem):
+                if 0 < cut <= len(word) and word[cut:] in _ENDINGS \
+                        and _within_one_edit(word[:cut], stem):
                     return stem + word[cut:]
     return word
+
+
+# What may follow a misspelt stem: an inflection or a common suffix, so that "Schutz" is not
+# read as "schau" + "tz".
+_ENDINGS = frozenset({
+    "", "e", "en", "em", "er", "es", "n", "s", "t", "st", "et", "te", "ten", "tet", "end",
+    "ung", "ungen", "lich", "liche", "lichen", "licher", "bar", "heit", "keit", "nis", "ig",
+    "ige", "igen", "ierung", "iert", "ieren", "iere",
+})
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -263,12 +273,16 @@ def _find(patterns: Iterable[re.Pattern[str]], text: _Text) -> list[_Hit]:
     return sorted(hits, key=lambda h: h.start)
 
 
-def _negated(text: _Text, hit: _Hit, lex: Lexicon) -> bool:
+def _negated(text: _Text, hit: _Hit, lex: Lexicon, own_negation: bool = True) -> bool:
+    """A negation in the hit's clause. With ``own_negation`` a negation the phrase itself
+    contains ("nicht Ihre Schuld") does not count; steps contain none, so for them any
+    negation counts, also one inside a gap ("ich habe das Profil nicht verteilt")."""
     first, last = text.token_at(hit.start), text.token_at(hit.end - 1)
     segment = text.segment_ids[first] if text.tokens else 0
     for number, (word, _, _) in enumerate(text.tokens):
         if text.segment_ids[number] == segment and word in lex.negation:
-            if not (first <= number <= last) or word not in _words(hit, text):
+            if not own_negation or not (first <= number <= last) \
+                    or word not in _words(hit, text):
                 return True
     return False
 
@@ -327,7 +341,7 @@ def _own_actions(text: _Text, lex: Lexicon) -> list[_Hit]:
         if _wish(text, position):
             continue  # "Ich würde Ihnen gern helfen, aber …" promises nothing
         if _speaker_acts(text, position, lex) and not _customer_imperative(text, position, lex):
-            if not _negated(text, hit, lex):
+            if not _negated(text, hit, lex, own_negation=False):
                 found.append(_Hit(hit.start, hit.end, _clause_quote(text, position), "own"))
     return found
 
@@ -426,13 +440,32 @@ def _ways_forward(text: _Text, lex: Lexicon) -> list[_Hit]:
         ("instruction", lex.instruction),
     ):
         hits += [_Hit(h.start, h.end, h.quote, kind) for h in _find(patterns, text)
-                 if not _negated(text, h, lex)]
+                 if not _negated(text, h, lex, own_negation=False)]
     hits += [_Hit(h.start, h.end, h.quote, "time") for h in _time_frames(text, lex)]
     hits += [_Hit(h.start, h.end, h.quote, "question") for h in _find(lex.clarifying, text)]
     hits += _questions(text, lex)
     # "Was kann ich für Sie tun?" is a greeting, not a step about the case.
     formulas = _find(lex.formulas, text)
-    return sorted((h for h in hits if not _overlaps(h, formulas)), key=lambda h: h.start)
+    return sorted((h for h in hits if not _overlaps(h, formulas) and not _withdrawn(text, h, lex)),
+                  key=lambda h: h.start)
+
+
+_SUBJUNCTIVE = frozenset({"koennte", "koennten", "wuerde", "wuerden", "waere", "waeren",
+                          "theoretisch"})
+
+
+def _withdrawn(text: _Text, hit: _Hit, lex: Lexicon) -> bool:
+    """ "Ich könnte ein Ticket schreiben, aber das bringt nichts": a step only imagined and
+    then refused in the same sentence is no step."""
+    position = text.token_at(hit.start)
+    if not set(_clause_words(text, position)) & _SUBJUNCTIVE:
+        return False
+    sentence = text.sentence_ids[position]
+    return any(
+        text.tokens[n][0] in lex.contrast and text.sentence_ids[n] == sentence
+        and any(w in lex.negation for w in _clause_words(text, n))
+        for n in range(position + 1, len(text.tokens))
+    )
 
 
 def _time_frames(text: _Text, lex: Lexicon) -> list[_Hit]:

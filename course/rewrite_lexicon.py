@@ -205,11 +205,26 @@ def verb_phrases(verb: str) -> list[str]:
         if len(stem) >= 4 and stem not in _NO_SHORT_FORM:
             forms.insert(1, stem)
     finite = "(" + "|".join(forms) + ")"
+    # "ich habe Ihnen den Drucker eingerichtet": the speaker did it, with "haben"
+    done = f"(habe|hab|haben) ~12 {_participle(prefix, stem)}"
     if not prefix:
-        return [finite]
+        return [finite, done]
     joined = "|".join(prefix + form for form in forms if form != stem)
     # no "aufnehm*": a star would also take nouns ("ansprech*" -> "Ansprechpartnerin")
-    return [f"{finite} ~10 {prefix}", f"({joined}|{prefix}zu{base})"]
+    return [f"{finite} ~10 {prefix}", f"({joined}|{prefix}zu{base})", done]
+
+
+_INSEPARABLE = ("be", "emp", "ent", "er", "ge", "miss", "ver", "zer", "ueber", "unter",
+                "hinter", "wider")
+
+
+def _participle(prefix: str, stem: str) -> str:
+    """The weak past participle: ein-richten -> eingerichtet, bestellen -> bestellt,
+    konfigurieren -> konfiguriert (strong verbs would need their own entry)."""
+    ending = "et" if re.search(r"(?:[td]|[^aeioulr][mn])$", stem) else "t"
+    if stem.endswith("ier") or (not prefix and stem.startswith(_INSEPARABLE)):
+        return prefix + stem + ending
+    return prefix + "ge" + stem + ending
 
 
 def _verb_phrases(path: Path, data: dict[str, Any]) -> list[str]:
