@@ -22,21 +22,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
+from course.content_io import ContentError, read_yaml
 
 CONTENT_DIR = Path(__file__).parent / "content"
 QUIZ_DIR = CONTENT_DIR / "quizzes"
 LABELS_FILE = CONTENT_DIR / "labels.yaml"
 RULES_FILE = CONTENT_DIR / "rules.yaml"  # the course's rules, see parse_rules
 DIALOG_DIR = CONTENT_DIR / "dialogs"  # role-play scenarios, see course.dialog
-
-
-# libyaml's loader is several times faster; every graded notebook loads these files.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class ContentError(ValueError):
-    """A content file is malformed; the message names file, item and problem."""
 
 
 @dataclass(frozen=True)
@@ -318,7 +310,13 @@ def _jargon(r: _Reader, quiz_id: str) -> JargonQuiz:
 
 
 def _rewrite(r: _Reader, quiz_id: str) -> Rewrite:
-    return Rewrite(quiz_id, r.text("question"), r.text("key"))
+    from course.rewrite_lexicon import exercise_keys
+
+    key = r.text("key")
+    if key not in exercise_keys():
+        r.fail(f"unknown rewrite exercise key '{key}' (course/content/rewrite/exercises.yaml "
+               f"has {', '.join(exercise_keys())})")
+    return Rewrite(quiz_id, r.text("question"), key)
 
 
 def _dialog(r: _Reader, quiz_id: str) -> DialogQuiz:
@@ -340,13 +338,7 @@ _FIELDS = {
 }
 
 
-def _read_yaml(path: Path) -> Any:
-    try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
-    except FileNotFoundError:
-        raise ContentError(f"{path}: file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise ContentError(f"{path}: not valid YAML: {err}") from None
+_read_yaml = read_yaml  # the name dialog.py imports
 
 
 def parse_quizzes(path: Path, rules: RuleBook | None = None) -> dict[str, Quiz]:
@@ -501,3 +493,114 @@ def match_label(answer: str, scheme: dict[str, Label]) -> str | None:
         if folded in {fold(s) for s in spellings}:
             return label.id
     return None
+
+
+# --------------------------------------------------------------------------- check
+
+
+def check(content: Path = CONTENT_DIR, notebooks: Path | None = None) -> list[tuple[Path, str]]:
+    """Validate every content file (and what notebooks under ``notebooks`` refer to).
+
+    Returns (file, problem or "") per file; an empty problem means the file is fine.
+    """
+    from course.dialog import check_examples, parse_scenario
+    from course.rewrite_lexicon import load_exercises, load_lexicon
+
+    results: list[tuple[Path, str]] = []
+
+    def run(path: Path, action: Any) -> Any:
+        try:
+            value = action()
+        except ContentError as err:
+            results.append((path, str(err)))
+            return None
+        results.append((path, ""))
+        return value
+
+    labels = content / "labels.yaml"
+    run(labels, lambda: parse_labels(labels))
+    rules = run(content / "rules.yaml", lambda: parse_rules(content / "rules.yaml", labels))
+    run(content / "rewrite" / "exercises.yaml",
+        lambda: load_exercises(content / "rewrite" / "exercises.yaml"))
+    run(content / "rewrite" / "lexicon.yaml",
+        lambda: load_lexicon(content / "rewrite" / "lexicon.yaml"))
+    for path in sorted((content / "quizzes").glob("*.yaml")):
+        if rules is not None:
+            run(path, lambda path=path: parse_quizzes(path, rules))
+    for path in sorted((content / "dialogs").glob("*.yaml")):
+        run(path, lambda path=path: _scenario_problems(parse_scenario(path), check_examples))
+    if notebooks is not None:
+        for path in sorted(notebooks.glob("*/*.ipynb")):
+            run(path, lambda path=path: _notebook_problems(path))
+    return results
+
+
+def _scenario_problems(scenario: Any, check_examples: Any) -> None:
+    problems = check_examples(scenario)
+    if problems:
+        raise ContentError("; ".join(problems))
+
+
+_SHOW = re.compile(r'show\(\s*"(\w+)"\s*,\s*"(\w+)"')
+_REWRITE_KEY = re.compile(r'grade_rewrite\(\s*"\w+"\s*,\s*"([a-z-]+)"')
+_SCENARIO = re.compile(r'grade_dialog\(\s*"\w+"\s*,\s*"([a-z0-9-]+)"')
+
+
+def _notebook_problems(path: Path) -> None:
+    """Every quiz, rewrite key and scenario a notebook's cells name exists."""
+    import json
+
+    from course.dialog import scenario_ids
+    from course.rewrite_lexicon import exercise_keys
+
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (OSError, ValueError, KeyError) as err:
+        raise ContentError(f"{path}: not a readable notebook ({err})") from None
+    for number, cell in enumerate(cells, start=1):
+        source = "".join(cell.get("source", ""))
+        for module, quiz_id in _SHOW.findall(source):
+            if quiz_id not in _quizzes_or_none(module):
+                raise ContentError(f"{path}: cell {number}: show(\"{module}\", \"{quiz_id}\"): "
+                                   f"no quiz '{quiz_id}' in course/content/quizzes/{module}.yaml")
+        for key in _REWRITE_KEY.findall(source):
+            if key not in exercise_keys():
+                raise ContentError(f"{path}: cell {number}: unknown rewrite exercise key '{key}'")
+        for scenario in _SCENARIO.findall(source):
+            if scenario not in scenario_ids():
+                raise ContentError(f"{path}: cell {number}: unknown role-play '{scenario}'")
+
+
+def _quizzes_or_none(module: str) -> dict[str, Quiz]:
+    try:
+        return load_quizzes(module)
+    except ContentError:
+        return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="python -m course.content",
+        description="Check every content file (quizzes, labels, rules, rewrite exercises and "
+                    "lexicon, role-plays) and what the notebooks in source/ refer to.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("check", help="validate everything; exit 1 on any problem")
+    run.add_argument("--content", type=Path, default=CONTENT_DIR, help="content folder")
+    run.add_argument("--notebooks", type=Path, default=CONTENT_DIR.parent.parent / "source",
+                     help="folder with one folder of notebooks per module")
+    args = parser.parse_args(argv)
+    notebooks = args.notebooks if args.notebooks.is_dir() else None
+    results = check(args.content, notebooks)
+    for path, problem in results:
+        print(f"✗ {problem}" if problem else f"✓ {path}")
+    failed = sum(bool(problem) for _, problem in results)
+    print(f"{len(results)} Dateien geprüft, {failed} mit Fehlern.", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
+

@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from course.content_io import ContentError, read_yaml
+
 CONTENT_DIR = Path(__file__).resolve().parent / "content" / "rewrite"
 EXERCISES_PATH = CONTENT_DIR / "exercises.yaml"
 LEXICON_PATH = CONTENT_DIR / "lexicon.yaml"
@@ -140,7 +142,7 @@ def compile_phrase(phrase: str) -> re.Pattern[str]:
         return re.compile(phrase[3:])
     parts = re.findall(r"\([^)]*\)|\[[^\]]*\]|\S+", phrase.strip())
     if not parts:
-        raise ValueError("empty phrase")
+        raise ContentError("empty phrase")
     body = ""
     for number, part in enumerate(parts):
         piece, optional = _compile_part(part)
@@ -177,7 +179,7 @@ def _compile_words(words: str) -> str:
         literal = re.escape(normalise(word.rstrip("*")))
         pieces.append(literal + (r"\w*" if star else ""))
     if not pieces:
-        raise ValueError("empty alternative")
+        raise ContentError("empty alternative")
     return _SEP.join(pieces)
 
 
@@ -194,7 +196,7 @@ def verb_phrases(verb: str) -> list[str]:
     """
     prefix, _, base = verb.rpartition("-")
     if not re.fullmatch(r"[a-z]*", prefix) or not re.fullmatch(r"[a-z]{2,}(en|eln|ern)", base):
-        raise ValueError("expected an infinitive ending in -en, -eln or -ern, separable "
+        raise ContentError("expected an infinitive ending in -en, -eln or -ern, separable "
                          "verbs as 'auf-nehmen'")
     if base.endswith(("eln", "ern")):  # wechseln: ich wechsle / wechsele / wechsel
         stem = base[:-1]
@@ -233,7 +235,7 @@ def _verb_phrases(path: Path, data: dict[str, Any]) -> list[str]:
         try:
             phrases += verb_phrases(normalise(verb.strip()))
         except ValueError as exc:
-            raise ValueError(
+            raise ContentError(
                 f"{path}: section 'action_verbs', item {number} ({verb!r}): {exc}"
             ) from exc
     return phrases
@@ -263,25 +265,16 @@ _CORRECTION_SECTIONS = (
 )
 
 
-def _read_yaml(path: Path) -> Any:
-    import yaml  # lazy: keeps ``import course.rewrite`` fast
-
-    try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml is much faster
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read file ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise ValueError(f"{path}: invalid YAML: {exc}") from exc
+_read_yaml = read_yaml
 
 
 def _string_list(path: Path, data: dict[str, Any], section: str) -> list[str]:
     value = data.get(section)
     if not isinstance(value, list) or not value:
-        raise ValueError(f"{path}: section '{section}' must be a non-empty list")
+        raise ContentError(f"{path}: section '{section}' must be a non-empty list")
     for number, item in enumerate(value, start=1):
         if not isinstance(item, str) or not item.strip():
-            raise ValueError(
+            raise ContentError(
                 f"{path}: section '{section}', item {number} ({item!r}): "
                 "must be a non-empty string"
             )
@@ -294,7 +287,7 @@ def _compile_list(path: Path, section: str, phrases: Iterable[str]) -> tuple[re.
         try:
             compiled.append(compile_phrase(phrase))
         except (re.error, ValueError) as exc:
-            raise ValueError(
+            raise ContentError(
                 f"{path}: section '{section}', item {number} ({phrase!r}): invalid pattern: {exc}"
             ) from exc
     return tuple(compiled)
@@ -303,28 +296,28 @@ def _compile_list(path: Path, section: str, phrases: Iterable[str]) -> tuple[re.
 def _load_category(path: Path, number: int, item: Any, negation: frozenset[str]) -> _Category:
     where = f"{path}: section 'dead_ends', item {number}"
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: must be a mapping with id, neutralised_by, feedback, phrases")
+        raise ContentError(f"{where}: must be a mapping with id, neutralised_by, feedback, phrases")
     ident = item.get("id")
     where += f" ({ident!r})"
     unknown = set(item) - {"id", "neutralised_by", "feedback", "phrases", "insult",
                            "only_in_questions", "skip_after", "negatable"}
     if unknown:
-        raise ValueError(f"{where}: unknown field(s) {sorted(unknown)}")
+        raise ContentError(f"{where}: unknown field(s) {sorted(unknown)}")
     if not isinstance(ident, str) or not ident:
-        raise ValueError(f"{where}: 'id' must be a non-empty string")
+        raise ContentError(f"{where}: 'id' must be a non-empty string")
     if item.get("neutralised_by") not in _NEUTRALISERS:
-        raise ValueError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
+        raise ContentError(f"{where}: 'neutralised_by' must be one of {list(_NEUTRALISERS)}")
     if not isinstance(item.get("feedback"), str) or not item["feedback"].strip():
-        raise ValueError(f"{where}: 'feedback' must be a non-empty string")
+        raise ContentError(f"{where}: 'feedback' must be a non-empty string")
     for flag in ("insult", "only_in_questions", "negatable"):
         if not isinstance(item.get(flag, False), bool):
-            raise ValueError(f"{where}: '{flag}' must be true or false")
+            raise ContentError(f"{where}: '{flag}' must be true or false")
     skip = item.get("skip_after", [])
     if not isinstance(skip, list) or not all(isinstance(w, str) for w in skip):
-        raise ValueError(f"{where}: 'skip_after' must be a list of words")
+        raise ContentError(f"{where}: 'skip_after' must be a list of words")
     phrases = _string_list(path, item, "phrases") if "phrases" in item else None
     if phrases is None:
-        raise ValueError(f"{where}: 'phrases' must be a non-empty list")
+        raise ContentError(f"{where}: 'phrases' must be a non-empty list")
     patterns = _compile_list(path, f"dead_ends/{ident}", phrases)
     negs = [_expected_negations(p, negation) for p in phrases]
     return _Category(
@@ -345,12 +338,12 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     path = Path(path) if path is not None else LEXICON_PATH
     data = _read_yaml(path)
     if not isinstance(data, dict):
-        raise ValueError(f"{path}: top level must be a mapping of sections")
+        raise ContentError(f"{path}: top level must be a mapping of sections")
     lists = {s: _string_list(path, data, s) for s in _LIST_SECTIONS + _WORD_SECTIONS}
     words = {s: frozenset(normalise(w) for w in lists[s]) for s in _WORD_SECTIONS}
     raw_ends = data.get("dead_ends")
     if not isinstance(raw_ends, list) or not raw_ends:
-        raise ValueError(f"{path}: section 'dead_ends' must be a non-empty list")
+        raise ContentError(f"{path}: section 'dead_ends' must be a non-empty list")
     ends = tuple(
         _load_category(path, n, item, words["negation"]) for n, item in enumerate(raw_ends, 1)
     )
@@ -413,12 +406,12 @@ def load_exercises(path: str | Path | None = None) -> dict[str, Exercise]:
     data = _read_yaml(path)
     items = data.get("exercises") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        raise ValueError(f"{path}: expected a top-level 'exercises' list")
+        raise ContentError(f"{path}: expected a top-level 'exercises' list")
     exercises: dict[str, Exercise] = {}
     for number, item in enumerate(items, start=1):
         exercise = _parse_exercise(path, number, item)
         if exercise.key in exercises:
-            raise ValueError(f"{path}: exercise {number} ({exercise.key!r}): duplicate key")
+            raise ContentError(f"{path}: exercise {number} ({exercise.key!r}): duplicate key")
         exercises[exercise.key] = exercise
     return exercises
 
@@ -426,23 +419,23 @@ def load_exercises(path: str | Path | None = None) -> dict[str, Exercise]:
 def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
     where = f"{path}: exercise {number}"
     if not isinstance(item, dict):
-        raise ValueError(f"{where}: must be a mapping")
+        raise ContentError(f"{where}: must be a mapping")
     where += f" ({item.get('key')!r})"
     allowed = {"key", "situation", "original", "requires", "example", "original_is_dead_end",
                "original_move", "shown"}
     if set(item) - allowed:
-        raise ValueError(f"{where}: unknown field(s) {sorted(set(item) - allowed)}")
+        raise ContentError(f"{where}: unknown field(s) {sorted(set(item) - allowed)}")
     for name in ("key", "situation", "original", "example"):
         if not isinstance(item.get(name), str) or not item[name].strip():
-            raise ValueError(f"{where}: '{name}' is missing or not a non-empty string")
+            raise ContentError(f"{where}: '{name}' is missing or not a non-empty string")
     if not _KEY_FORMAT.match(item["key"]):
-        raise ValueError(f"{where}: 'key' must be lowercase letters, digits and hyphens")
+        raise ContentError(f"{where}: 'key' must be lowercase letters, digits and hyphens")
     requires = item.get("requires")
     if not isinstance(requires, list) or not set(requires) <= {"R2", "R3"}:
-        raise ValueError(f"{where}: 'requires' must be a list with R2 and/or R3")
+        raise ContentError(f"{where}: 'requires' must be a list with R2 and/or R3")
     dead_end = item.get("original_is_dead_end", True)
     if not isinstance(dead_end, bool):
-        raise ValueError(f"{where}: 'original_is_dead_end' must be true or false")
+        raise ContentError(f"{where}: 'original_is_dead_end' must be true or false")
     required = tuple(c for c in CRITERIA if c in {"R1", "R4", *requires})
     moves = _compile_list(path, f"exercise {number} original_move",
                           _optional_strings(where, item, "original_move"))
@@ -456,7 +449,7 @@ def _parse_exercise(path: Path, number: int, item: Any) -> Exercise:
 def _optional_strings(where: str, item: dict[str, Any], name: str) -> list[str]:
     value = item.get(name, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError(f"{where}: '{name}' must be a list of non-empty strings")
+        raise ContentError(f"{where}: '{name}' must be a list of non-empty strings")
     return value
 
 
