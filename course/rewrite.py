@@ -456,10 +456,14 @@ _SUBJUNCTIVE = frozenset({"koennte", "koennten", "wuerde", "wuerden", "waere", "
 
 def _withdrawn(text: _Text, hit: _Hit, lex: Lexicon) -> bool:
     """ "Ich könnte ein Ticket schreiben, aber das bringt nichts": a step only imagined and
-    then refused in the same sentence is no step."""
+    then refused in the same sentence is no step; nor is one nobody commits to ("könnte
+    man")."""
     position = text.token_at(hit.start)
-    if not set(_clause_words(text, position)) & _SUBJUNCTIVE:
+    words = set(_clause_words(text, position))
+    if not words & _SUBJUNCTIVE:
         return False
+    if "man" in words:
+        return True  # "…, könnte man über eine andere Lösung nachdenken": nobody commits
     sentence = text.sentence_ids[position]
     return any(
         text.tokens[n][0] in lex.contrast and text.sentence_ids[n] == sentence

@@ -184,7 +184,7 @@ def _compile_words(words: str) -> str:
 
 
 # Short first-person forms ("ich schick", "ich test") that are also common nouns.
-_NO_SHORT_FORM = frozenset({"test", "druck", "scan", "tausch", "wechsel", "check", "buch"})
+_NO_SHORT_FORM = frozenset({"test", "druck", "scan", "tausch", "wechsel", "buch"})
 
 
 def verb_phrases(verb: str) -> list[str]:

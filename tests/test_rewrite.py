@@ -79,7 +79,7 @@ HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
             "rewrite_heldout_15b_second.jsonl", "rewrite_heldout_15b_third.jsonl",
             "rewrite_heldout_16a.jsonl", "rewrite_heldout_16b.jsonl",
             "rewrite_heldout_16c.jsonl", "rewrite_heldout_16d.jsonl",
-            "rewrite_heldout_16e.jsonl")
+            "rewrite_heldout_16e.jsonl", "rewrite_heldout_16_final.jsonl")
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
