@@ -430,7 +430,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     assignments = args.assignments or []
     if args.all:
-        assignments = sorted(p.name for p in (root / "source").iterdir() if p.is_dir())
+        assignments = _all_modules(root)
     if not assignments:
         parser.error("welches Modul? z. B. ./grade 03_vier_ohren (oder --all)")
     if exchange_inbox(root):
@@ -461,5 +461,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
+def _all_modules(root: Path) -> list[str]:
+    """``--all``: the course's modules (course/content/modules.yaml) that have a folder in
+    source/, in course order, then any other assignment folder in source/."""
+    from course.content import load_modules
+
+    folders = {p.name for p in (root / "source").iterdir() if p.is_dir()}
+    listed = [m.id for m in load_modules() if m.id in folders]
+    return listed + sorted(folders - set(listed))
+
+
 if __name__ == "__main__":
     raise SystemExit(main())
+

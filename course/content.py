@@ -495,6 +495,81 @@ def match_label(answer: str, scheme: dict[str, Label]) -> str | None:
     return None
 
 
+# --------------------------------------------------------------------------- modules
+
+MODULES_FILE = CONTENT_DIR / "modules.yaml"
+_MODULE_ID = re.compile(r"\d\d_[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Module:
+    id: str  # folder and notebook name in source/ and release/
+    title: str
+    topic: str
+
+
+def parse_modules(path: Path) -> tuple[Module, ...]:
+    """Read the course's module list: id, title and topic of each module, in order."""
+    data = read_yaml(path)
+    if not isinstance(data, dict) or not isinstance(data.get("modules"), list):
+        raise ContentError(f"{path}: expected a top-level 'modules:' list")
+    modules: list[Module] = []
+    for n, raw in enumerate(data["modules"], start=1):
+        name = raw.get("id") if isinstance(raw, dict) else None
+        r = _Reader(path, f"module {n} ({name!r})", raw, {"id", "title", "topic"})
+        module = Module(r.text("id"), r.text("title"), r.text("topic"))
+        if not _MODULE_ID.fullmatch(module.id):
+            r.fail("'id' must look like 03_vier_ohren (two digits, _, lower-case name)")
+        if module.id in {m.id for m in modules}:
+            r.fail("duplicate id")
+        modules.append(module)
+    return tuple(modules)
+
+
+@cache
+def load_modules() -> tuple[Module, ...]:
+    """The course's modules (``course/content/modules.yaml``), in order."""
+    return parse_modules(MODULES_FILE)
+
+
+START_PAGE = CONTENT_DIR.parent.parent / "home" / "Start.ipynb"
+_TABLE = re.compile(r"\| Modul \| Thema \|\n\|---\|---\|\n(?:\|.*\|\n?)*")
+
+
+def module_table(modules: tuple[Module, ...]) -> str:
+    """The start page's table of modules (markdown), one linked row per module."""
+    rows = [f"| [{m.id[:2]} – {m.title}]({m.id}/{m.id}.ipynb) | {m.topic} |" for m in modules]
+    return "| Modul | Thema |\n|---|---|\n" + "\n".join(rows) + "\n"
+
+
+def sync_start_page(path: Path = START_PAGE, modules: tuple[Module, ...] | None = None) -> bool:
+    """Write the module table of modules.yaml into the start page; True if it changed."""
+    import json
+
+    modules = load_modules() if modules is None else modules
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and _TABLE.search(source):
+            new = _TABLE.sub(lambda _: module_table(modules), source, count=1)
+            if new == source:
+                return False
+            cell["source"] = new.splitlines(keepends=True)
+            path.write_text(json.dumps(nb, ensure_ascii=False, indent=1) + "\n",
+                            encoding="utf-8")
+            return True
+    raise ContentError(f"{path}: no markdown cell with the table '| Modul | Thema |'")
+
+
+def _start_page_problems(path: Path, modules: tuple[Module, ...]) -> None:
+    import json
+
+    text = "".join("".join(c["source"]) for c in json.loads(path.read_text("utf-8"))["cells"])
+    if module_table(modules) not in text + "\n":
+        raise ContentError(f"{path}: the module table differs from course/content/modules.yaml"
+                           " – run: python -m course.content sync")
+
+
 # --------------------------------------------------------------------------- check
 
 
@@ -519,6 +594,7 @@ def check(content: Path = CONTENT_DIR, notebooks: Path | None = None) -> list[tu
 
     labels = content / "labels.yaml"
     run(labels, lambda: parse_labels(labels))
+    modules = run(content / "modules.yaml", lambda: _modules_problems(content, notebooks))
     rules = run(content / "rules.yaml", lambda: parse_rules(content / "rules.yaml", labels))
     run(content / "rewrite" / "exercises.yaml",
         lambda: load_exercises(content / "rewrite" / "exercises.yaml"))
@@ -532,7 +608,31 @@ def check(content: Path = CONTENT_DIR, notebooks: Path | None = None) -> list[tu
     if notebooks is not None:
         for path in sorted(notebooks.glob("*/*.ipynb")):
             run(path, lambda path=path: _notebook_problems(path))
+    start = (notebooks.parent if notebooks else content.parent.parent) / "home" / "Start.ipynb"
+    if modules is not None and start.exists():
+        run(start, lambda: _start_page_problems(start, modules))
     return results
+
+
+def _modules_problems(content: Path, notebooks: Path | None) -> tuple[Module, ...]:
+    """The module list, each module with its quiz file and (in the repository) its notebook,
+    and no notebook folder missing from the list."""
+    path = content / "modules.yaml"
+    modules = parse_modules(path)
+    for module in modules:
+        if not (content / "quizzes" / f"{module.id}.yaml").exists():
+            raise ContentError(f"{path}: module '{module.id}': no quiz file "
+                               f"course/content/quizzes/{module.id}.yaml")
+        if notebooks is not None and not (notebooks / module.id / f"{module.id}.ipynb").exists():
+            raise ContentError(f"{path}: module '{module.id}': no notebook "
+                               f"{notebooks.name}/{module.id}/{module.id}.ipynb")
+    if notebooks is not None:
+        unlisted = sorted({p.name for p in notebooks.iterdir() if p.is_dir()}
+                          - {m.id for m in modules})
+        if unlisted:
+            raise ContentError(f"{path}: folders in {notebooks.name}/ that are no module here: "
+                               f"{', '.join(unlisted)}")
+    return modules
 
 
 def _scenario_problems(scenario: Any, check_examples: Any) -> None:
@@ -591,7 +691,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--content", type=Path, default=CONTENT_DIR, help="content folder")
     run.add_argument("--notebooks", type=Path, default=CONTENT_DIR.parent.parent / "source",
                      help="folder with one folder of notebooks per module")
+    sub.add_parser("sync", help="write the module table of modules.yaml into home/Start.ipynb")
     args = parser.parse_args(argv)
+    if args.command == "sync":
+        changed = sync_start_page()
+        print(f"{START_PAGE}: {'aktualisiert' if changed else 'schon aktuell'}")
+        return 0
     notebooks = args.notebooks if args.notebooks.is_dir() else None
     results = check(args.content, notebooks)
     for path, problem in results:

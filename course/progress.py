@@ -37,20 +37,11 @@ from course.learner import find_course_dir as course_dir
 FILE = ".fortschritt.json"
 VERSION = 1
 
-# Every module of the course with its title, in order (the start page lists them all).
-MODULES: dict[str, str] = {
-    "00_einfuehrung": "Einführung: Service-Mindset",
-    "01_gespraechsstruktur": "Gesprächsstruktur in fünf Schritten",
-    "02_aktives_zuhoeren": "Aktives Zuhören",
-    "03_vier_ohren": "Das Vier-Ohren-Modell",
-    "04_gfk": "Gewaltfreie Kommunikation",
-    "05_deeskalation": "Deeskalation",
-    "06_erwartungen_grenzen": "Erwartungen managen, Grenzen setzen",
-    "07_kundentypen": "Kundentypen",
-    "08_schwierige_situationen": "Schwierige Situationen",
-    "09_video_und_dokumentation": "Video-Support und Dokumentation",
-    "10_abschluss": "Abschluss: Rollenspiele und Abschlusstest",
-}
+def module_titles() -> dict[str, str]:
+    """Module id -> title, in course order (``course/content/modules.yaml``)."""
+    from course.content import load_modules
+
+    return {m.id: m.title for m in load_modules()}
 
 NOTE_CORRUPT = (
     "Hinweis: Deine Fortschrittsdatei ({path}) war nicht lesbar. Dein Fortschritt beginnt "
@@ -158,13 +149,14 @@ def record(module: str, quiz_id: str, folder: Path | None = None) -> str | None:
 def counts(progress: Progress) -> dict[str, tuple[int, int]]:
     """Module -> (quizzes answered right, quizzes in the module), from the quiz files.
 
-    Every module of :data:`MODULES` and every module with a quiz file is listed; a quiz id
+    Every module of :func:`module_titles` and every module with a quiz file is listed; a quiz id
     in the record that no longer exists does not count.
     """
     from course.content import ContentError, load_quizzes, quiz_modules
 
     result: dict[str, tuple[int, int]] = {}
-    for module in sorted({*MODULES, *quiz_modules()}):
+    titles = module_titles()
+    for module in [*titles, *sorted(set(quiz_modules()) - set(titles))]:
         try:
             ids = set(load_quizzes(module))
         except ContentError:
@@ -177,8 +169,9 @@ def counts(progress: Progress) -> dict[str, tuple[int, int]]:
 def home_html(progress: Progress) -> str:
     """The progress table of the start page: one row and bar per module."""
     rows = []
+    titles = module_titles()
     for module, (done, total) in counts(progress).items():
-        title = MODULES.get(module, module)
+        title = titles.get(module, module)
         link = f"{module}/{module}.ipynb"
         if total:
             bar = (

@@ -89,3 +89,52 @@ def test_broken_yaml_in_a_dialog_is_named(tmp_path: Path) -> None:
     problems = _problems(check(content))
     assert list(problems) == ["vip-crm.yaml"]
     assert "not valid YAML" in problems["vip-crm.yaml"]
+
+
+def _course_copy(tmp_path: Path) -> tuple[Path, Path]:
+    """content/, source/ and home/Start.ipynb of the course, copied (source/ only 00)."""
+    content = _copy(tmp_path)
+    source = tmp_path / "source"
+    shutil.copytree(REPO / "source", source)
+    (tmp_path / "home").mkdir()
+    shutil.copy(REPO / "home" / "Start.ipynb", tmp_path / "home" / "Start.ipynb")
+    return content, source
+
+
+def test_a_new_module_needs_only_data_files(tmp_path: Path) -> None:
+    """Following the README's "Add a module" with data files only (notebook, quiz file,
+    modules.yaml, then `sync`): does the check pass and the start page list the module?"""
+    from course.content import parse_modules, sync_start_page
+
+    content, source = _course_copy(tmp_path)
+    (source / "11_telefon").mkdir()
+    shutil.copy(source / "00_einfuehrung" / "00_einfuehrung.ipynb",
+                source / "11_telefon" / "11_telefon.ipynb")
+    quizzes = content / "quizzes"
+    shutil.copy(quizzes / "00_einfuehrung.yaml", quizzes / "11_telefon.yaml")
+    modules = content / "modules.yaml"
+    modules.write_text(modules.read_text(encoding="utf-8") + "  - id: 11_telefon\n"
+                       "    title: Telefonieren\n    topic: Am Telefon freundlich bleiben\n",
+                       encoding="utf-8")
+    start = tmp_path / "home" / "Start.ipynb"
+    assert "modules.yaml" in _problems(check(content, source))["Start.ipynb"]
+    assert sync_start_page(start, parse_modules(modules)) is True
+    assert _problems(check(content, source)) == {}
+    assert "[11 – Telefonieren](11_telefon/11_telefon.ipynb) | Am Telefon" in start.read_text()
+
+
+def test_module_list_problems_are_named(tmp_path: Path) -> None:
+    """Are a module without quiz file, a notebook folder missing from the list and a bad id
+    each reported with modules.yaml, the module and the problem?"""
+    content, source = _course_copy(tmp_path)
+    (content / "quizzes" / "04_gfk.yaml").unlink()
+    problem = _problems(check(content, source))["modules.yaml"]
+    assert "module '04_gfk': no quiz file" in problem
+
+    content, source = _course_copy(tmp_path / "zwei")
+    (source / "12_extra").mkdir()
+    assert "no module here: 12_extra" in _problems(check(content, source))["modules.yaml"]
+
+    _edit(content / "modules.yaml", lambda d: d["modules"][3].update(id="Vier Ohren"))
+    problem = _problems(check(content, source))["modules.yaml"]
+    assert "module 4 ('Vier Ohren')" in problem and "'id' must look like" in problem
