@@ -1,5 +1,6 @@
-"""Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT and
-ELSEWHERE are replaced by the test). Shared by the sandbox and the grading-run tests."""
+"""Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT,
+ELSEWHERE and ETCSECRET are replaced by the test). Shared by the sandbox and the grading-run
+tests."""
 
 import re
 
@@ -55,7 +56,8 @@ for folder in ("/tmp", "/dev/shm"):
 code = subprocess.run([sys.executable, "-c", "block = b'x' * (MEMORY // 5 * 3)"]).returncode
 assert code == 0, code
 """,
-    # The grader's environment (a hub token) and whatever lies outside the known places.
+    # The grader's environment (a hub token), whatever lies outside the known places and a
+    # secret in /etc (the sandbox shows only the files of /etc that Python needs).
     "umgebung": """
 import os, sys
 print("UMGEBUNG", sorted(os.environ.items()))
@@ -67,6 +69,11 @@ for top, dirs, files in os.walk("/"):
         continue
     found += [os.path.join(top, f) for f in files if f.endswith((".ipynb", ".db"))]
 print("FUNDE", found)
+print("ETC", sorted(os.listdir("/etc")))
+try:
+    print(open("ETCSECRET").read())
+except OSError as err:
+    print("ETC-GEHEIMNIS", type(err).__name__)
 print(open("ELSEWHERE/anna/03_vier_ohren/03_vier_ohren.ipynb").read())
 """,
     # Its kernel's socket folder: private, and gone after grading with what was put there.

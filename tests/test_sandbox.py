@@ -7,6 +7,7 @@ would try.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -34,12 +35,19 @@ SECRET = "GEHEIM-ANTWORT-VON-ANNA-4711"
 TOKEN = "hub-token-4711-geheim"
 # An exchange where none of the usual places are: the sandbox shows only what it must.
 ELSEWHERE = Path("/kurs-test-austausch")
+# A secret of the machine's configuration (ssh keys, a hub's secrets live in /etc).
+ETC_SECRET = Path("/etc/kurs-test-geheimnis.conf")
+ETC_TEXT = "ETC-GEHEIMNIS-4711"
 
 
 def _exchange_elsewhere() -> None:
     folder = ELSEWHERE / "anna" / M
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{M}.ipynb").write_text(SECRET, encoding="utf-8")
+    try:
+        ETC_SECRET.write_text(ETC_TEXT, encoding="utf-8")
+    except OSError:
+        pass  # not root: the test below says it could not place the secret
 
 
 
@@ -79,7 +87,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
     submit(root, "loesung", M, submission(root, M, sol))
     for name, payload in PAYLOADS.items():
         for word, value in (("PORT", listener.port), ("MEMORY", MEMORY), ("ROOT", root),
-                            ("ELSEWHERE", ELSEWHERE)):
+                            ("ELSEWHERE", ELSEWHERE), ("ETCSECRET", ETC_SECRET)):
             payload = payload.replace(word, str(value))
         code = payload + "\n" + sol["m03_ohren_nachrichten"]
         submit(root, name, M, submission(root, M, {**sol, "m03_ohren_nachrichten": code}))
@@ -98,6 +106,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         nbgrader(root, "autograde", M, "--force", check=False, env={"JUPYTERHUB_API_TOKEN": TOKEN})
     finally:
         shutil.rmtree(ELSEWHERE, ignore_errors=True)
+        ETC_SECRET.unlink(missing_ok=True)
     listener.stop = True
     return root, listener
 
@@ -194,3 +203,16 @@ def test_kernel_sees_no_token_and_nothing_beyond_its_own(hostile: tuple[Path, Li
     assert "UMGEBUNG" in text and TOKEN not in text and "JUPYTERHUB" not in text
     assert "FUNDE []" in text
     assert SECRET not in text
+
+
+def test_kernel_sees_only_what_python_needs_of_etc(hostile: tuple[Path, Listener]) -> None:
+    """Is a secret file in /etc invisible to the learner's kernel, and are passwd and
+    shadow absent (the sandbox binds only the loader's and Python's files of /etc)?"""
+    root, _ = hostile
+    text = _autograded(root, "umgebung")
+    assert "ETC-GEHEIMNIS FileNotFoundError" in text, "the payload tried the secret"
+    assert ETC_TEXT not in text
+    listing = re.search(r"ETC (\[.*?\])", text)
+    assert listing, "the payload listed /etc"
+    for name in ("passwd", "shadow", "group", "hostname", "kurs-test-geheimnis.conf"):
+        assert f"'{name}'" not in listing.group(1), name
