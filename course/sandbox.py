@@ -1,7 +1,9 @@
 """Run a learner's notebook kernel in a bubblewrap sandbox during autograding.
 
 nbgrader starts kernels through the kernelspec ``kurs-sandbox`` (selected in
-``nbgrader_config.py``), whose argv is ``python -m course.sandbox -f {connection_file}``.
+``nbgrader_config.py``), whose argv is ``python -P -m course.sandbox -f {connection_file}``.
+``-P``: the kernel starts in the learner's folder, and without it Python would import a
+``course/sandbox.py`` the learner handed in there instead of this one, unsandboxed.
 This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's code
 
 - sees only the system (/usr, /lib…, the few files of /etc that Python reads) read-only,

@@ -3,6 +3,7 @@ ELSEWHERE and ETCSECRET are replaced by the test). Shared by the sandbox and the
 tests."""
 
 import re
+from pathlib import Path
 
 PAYLOADS = {
     "gradebook": """
@@ -95,3 +96,22 @@ def socket_folder(text: str) -> tuple[str, str, str] | None:
     """(folder, mode, owned by the kernel's uid) as the "sockets" payload printed them."""
     found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", text)
     return found.groups() if found else None
+
+
+# A ``course`` package handed in next to the notebook: if Python imported it instead of the
+# real one when the sandbox kernel starts, it would run unsandboxed as the grading account.
+FAKE_SANDBOX = """
+import os, sys
+with open(os.path.join(os.getcwd(), "..", "..", "..", "entkommen.txt"), "w") as f:
+    f.write(str(os.getuid()))
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+"""
+
+
+def hand_in_fake_course_package(folder: Path) -> list[Path]:
+    """Put ``course/__init__.py`` and ``course/sandbox.py`` into ``folder``; the paths."""
+    package = folder / "course"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "sandbox.py").write_text(FAKE_SANDBOX, encoding="utf-8")
+    return [package, package / "__init__.py", package / "sandbox.py"]

@@ -17,7 +17,7 @@ import pytest
 
 from course import sandbox
 
-from .hostile import MEMORY, PAYLOADS, socket_folder
+from .hostile import MEMORY, PAYLOADS, hand_in_fake_course_package, socket_folder
 from .nbgrader_course import (
     autograded_nb,
     make_course,
@@ -101,6 +101,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         **sol, "m03_umformulierung": sol["m03_umformulierung"] + "\n" + filler}))
     killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
     submit(root, "kernel_beendet", M, submission(root, M, {**sol, "m03_umformulierung": killer}))
+    hand_in_fake_course_package(submit(root, "attrappe", M, submission(root, M, sol)).parent)
     _exchange_elsewhere()
     try:
         nbgrader(root, "autograde", M, "--force", check=False, env={"JUPYTERHUB_API_TOKEN": TOKEN})
@@ -216,3 +217,13 @@ def test_kernel_sees_only_what_python_needs_of_etc(hostile: tuple[Path, Listener
     assert listing, "the payload listed /etc"
     for name in ("passwd", "shadow", "group", "hostname", "kurs-test-geheimnis.conf"):
         assert f"'{name}'" not in listing.group(1), name
+
+
+def test_a_handed_in_course_package_does_not_replace_the_sandbox(
+        hostile: tuple[Path, Listener]) -> None:
+    """A learner hands in ``course/sandbox.py`` next to her notebook, where the sandbox
+    kernel starts: is the real launcher used (``python -P``), so her file never runs
+    outside the sandbox, and is she graded as usual?"""
+    root, _ = hostile
+    assert not (root / "entkommen.txt").exists()
+    assert scores(root, M)["attrappe"][0] == max_code_score(root, M)

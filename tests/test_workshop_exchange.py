@@ -22,6 +22,7 @@ import nbformat
 import pytest
 
 from .conftest import REPO
+from .hostile import hand_in_fake_course_package
 from .nbgrader_course import SWAPPED_B, solutions, submission
 from .workshop_machine import BIN, COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
 
@@ -104,6 +105,8 @@ def cycle() -> Iterator[Cycle]:
             + SWAPPED_B,
         }
         _work(machine, ben, partial)
+        for path in hand_in_fake_course_package(ben.home / M03):  # tries to leave the sandbox
+            machine.give(ben, path)
         late = _submit(machine, ben)
         if IS_ROOT:
             _forge(machine, ben, anna)
@@ -149,6 +152,15 @@ def test_collect_refuses_forged_and_back_dated_submissions(cycle: Cycle) -> None
     out = cycle.collect_output
     assert f"nicht {cycle.anna.name}" in out and "liegt vor der Abgabe" in out
     assert _gradebook(cycle.machine)[cycle.ben.name][2] > 0
+
+
+def test_a_handed_in_python_package_does_not_escape_the_sandbox(cycle: Cycle) -> None:
+    """ben handed in a ``course/sandbox.py`` beside his notebook (it would write
+    entkommen.txt into the course folder if it ran unsandboxed as the grading account): was
+    it collected, and did grading still start the real sandbox?"""
+    machine, ben = cycle.machine, cycle.ben
+    assert (machine.course / "autograded" / ben.name / M03 / "course" / "sandbox.py").is_file()
+    assert not (machine.course / "entkommen.txt").exists()
 
 
 def test_each_feedback_holds_the_learners_own_score(cycle: Cycle) -> None:
