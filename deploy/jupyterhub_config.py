@@ -144,6 +144,9 @@ c.JupyterHub.load_groups = {
     TRAINERS_HUB: {"users": [*TRAINERS, GRADER]},
 }
 c.JupyterHub.load_roles = [
+    # Nobody holds the admin role, also not a trainer whom an older configuration of this
+    # workshop made admin in the hub's database (a role without "users" would keep them).
+    {"name": "admin", "users": []},
     {
         # Trainers see the class on the admin page and may start, stop or open a learner's
         # server (to help); they cannot add, change or delete users, groups or tokens.
