@@ -315,10 +315,17 @@ def export(root: Path) -> Path:
 
 
 def exchange_inbox(root: Path) -> Path | None:
-    """The course's inbound folder in nbgrader's exchange, if the course uses one."""
+    """The course's inbound folder in nbgrader's exchange, if the course uses one: read
+    from every nbgrader_config.py nbgrader reads (the workshop sets the exchange root in
+    /etc/jupyter), the course root's last."""
+    from jupyter_core.paths import jupyter_config_path
+    from traitlets.config import Config
     from traitlets.config.loader import PyFileConfigLoader
 
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    config = Config()
+    for folder in [*reversed(jupyter_config_path()), str(root)]:
+        if (Path(folder) / "nbgrader_config.py").is_file():
+            config.merge(PyFileConfigLoader("nbgrader_config.py", path=folder).load_config())
     exchange = Path(str(config.get("Exchange", {}).get("root", "/srv/nbgrader/exchange")))
     course = str(config.get("CourseDirectory", {}).get("course_id", ""))
     inbox = exchange / course / "inbound"

@@ -1,12 +1,13 @@
-"""The grader's side of one sandboxed kernel: its own socket folder and memory cgroup.
+"""The grader's side of one sandboxed kernel: its own socket folder and cgroups.
 
 nbgrader's ``Execute`` (the course's ``LimitedExecute``) starts every learner kernel
 through :class:`SandboxKernelManager`. Before the kernel starts, the manager creates
 
 - a private folder for the kernel's ipc sockets (mode 0700; the sandbox launcher hands it
   to the kernel's throw-away uid), so no other kernel or account can reach or fill it;
-- a memory cgroup (``course.cgroup``) with ``memory_limit`` bytes for everything the kernel
-  starts, files in its tmpfs included.
+- cgroups (``course.cgroup``) with ``memory_limit`` bytes for everything the kernel starts,
+  files in its tmpfs included, and at most ``MAX_PROCESSES`` processes (pids controller),
+  where this account may create them (root, or a delegated subtree).
 
 Both are removed when the kernel is shut down, whatever the learner left in them.
 An instructor changes the limit in ``nbgrader_config.py``:
@@ -25,7 +26,7 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
 from course.cgroup import Cgroup
-from course.sandbox import CGROUP_ENV, FOLDER_PREFIX, MAX_MEMORY, MEMORY_ENV
+from course.sandbox import CGROUP_ENV, FOLDER_PREFIX, MAX_MEMORY, MAX_PROCESSES, MEMORY_ENV
 
 
 def sweep() -> None:
@@ -55,11 +56,12 @@ class SandboxKernelManager(AsyncKernelManager):
             self._folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
             self.transport = "ipc"  # the kernel has no network
             self.ip = str(self._folder / "kernel")
-            self._cgroup = Cgroup.create(self._folder.name, self.memory_limit)
+            self._cgroup = Cgroup.create(self._folder.name, self.memory_limit,
+                                          tasks=MAX_PROCESSES)
         env = {**kw.pop("env", os.environ), MEMORY_ENV: str(self.memory_limit)}
         env.pop(CGROUP_ENV, None)
         if self._cgroup is not None:
-            env[CGROUP_ENV] = str(self._cgroup.path)
+            env[CGROUP_ENV] = os.pathsep.join(map(str, self._cgroup.directories()))
         return await super()._async_pre_start_kernel(env=env, **kw)
 
     def out_of_memory(self) -> bool:

@@ -1,17 +1,22 @@
 """Run a learner's notebook kernel in a bubblewrap sandbox during autograding.
 
 nbgrader starts kernels through the kernelspec ``kurs-sandbox`` (selected in
-``nbgrader_config.py``), whose argv is ``python -m course.sandbox -f {connection_file}``.
+``nbgrader_config.py``), whose argv is ``python -P -m course.sandbox -f {connection_file}``.
+``-P``: the kernel starts in the learner's folder, and without it Python would import a
+``course/sandbox.py`` the learner handed in there instead of this one, unsandboxed.
 This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's code
 
-- sees only the system (/usr, /etc, …) read-only, the Python environment, the ``course``
-  package and its own folder: no home, course root, gradebook, exchange or other checkout,
-  wherever they lie, and empty, size-limited /tmp, /var/tmp and /dev/shm;
+- sees only the system (/usr, /lib…, the few files of /etc that Python reads) read-only,
+  the Python environment, the ``course`` package and its own folder: no home, course root,
+  gradebook, exchange, other checkout or secret in /etc, wherever they lie, and empty,
+  size-limited /tmp, /var/tmp and /dev/shm;
 - gets a cleared environment (no token or secret of the grader's);
 - has no network (own network namespace; the kernel talks to nbgrader over ipc sockets);
-- runs, when started as root, under a throw-away uid, with a limit on processes and one
-  memory limit for the whole sandbox (the cgroup ``course.kernels`` makes for each kernel;
-  without a writable cgroup, for each process alone).
+- runs, when started as root, under a throw-away uid; in the cgroups ``course.kernels``
+  makes for each kernel (one memory and one process limit for the whole sandbox), where
+  this account may make them (root, or a delegated subtree such as the workshop's
+  formgrader has). Without them: per-process limits, and a process limit counted over all
+  processes of the grading account (RLIMIT_NPROC), see ``_limit``.
 
 Without bwrap the launcher refuses to start a kernel (fail closed) and says why. The
 kernelspec sets ``interrupt_mode: message``: a signal to bwrap would not reach the kernel,
@@ -35,7 +40,11 @@ MAX_MEMORY = 2 * 1024**3  # default for the whole sandbox (course.kernels.memory
 ADDRESS_SLACK = 1024**3  # address space per process beyond it
 # The kernel sees only these of the machine (read-only), its own folder (read-write), the
 # Python environment and the course package; no home, course root, exchange or checkout.
-SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# Of /etc only what the dynamic loader, Python and its libraries read: no passwd, shadow,
+# ssh or ssl keys, no hub or course configuration (test_kernel_sees_no_token_…).
+ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "alternatives",
+       "mime.types", "python3", "python3.*")
 ENV_KEEP = {"PATH", "LANG", "LANGUAGE", "TZ", "PYTHONPATH", "VIRTUAL_ENV",
             "PYTHONDONTWRITEBYTECODE"}
 ENV_SET = {"HOME": "/tmp", "MPLCONFIGDIR": "/tmp/mpl", "IPYTHONDIR": "/tmp/ipython"}
@@ -80,13 +89,20 @@ def _readonly_paths() -> list[str]:
 
 
 def _system() -> list[str]:
-    """The system's programs, libraries and /etc, read-only; nothing else of the machine."""
+    """The system's programs and libraries and a few files of /etc, read-only; nothing
+    else of the machine."""
     args: list[str] = []
     for path in SYSTEM:
         if Path(path).is_symlink():  # merged /usr: /bin -> usr/bin
             args += ["--symlink", os.readlink(path), path]
         elif Path(path).is_dir():
             args += ["--ro-bind", path, path]
+    args += ["--perms", "0755", "--dir", "/etc"]
+    for pattern in ETC:
+        for path in sorted(Path("/etc").glob(pattern)):
+            if path.is_symlink() and not path.exists():
+                continue  # bwrap cannot bind a dangling link
+            args += ["--ro-bind", str(path), str(path)]
     return args
 
 
@@ -148,23 +164,39 @@ def _private_connection_file(connection_file: Path, uid: int | None) -> Path:
     return target
 
 
-def _join_cgroup() -> None:
-    """Run the sandbox in the memory cgroup its kernel manager made (fail closed)."""
-    path = os.environ.get(CGROUP_ENV)
-    if not path:
-        return  # no writable cgroup on this machine: per-process limits only
-    procs = Path(path) / "cgroup.procs"
-    if not procs.resolve().is_relative_to("/sys/fs/cgroup"):
-        raise SandboxUnavailable(f"{path} is no cgroup")
-    procs.write_text(str(os.getpid()), encoding="ascii")
+def _join_cgroup() -> bool:
+    """Run the sandbox in the cgroups its kernel manager made (fail closed); True if they
+    limit the number of processes."""
+    paths = [Path(p) for p in os.environ.get(CGROUP_ENV, "").split(os.pathsep) if p]
+    for path in paths:  # none: no writable cgroup on this machine, per-process limits only
+        procs = path / "cgroup.procs"
+        if not procs.resolve().is_relative_to("/sys/fs/cgroup"):
+            raise SandboxUnavailable(f"{path} is no cgroup")
+        procs.write_text(str(os.getpid()), encoding="ascii")
+    return any((path / "pids.max").exists() for path in paths)
 
 
-def _limit(processes: int) -> None:
+def _tasks_of(uid: int) -> int:
+    """Processes and threads of ``uid`` now (what RLIMIT_NPROC counts)."""
+    count = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines()
+                          if ":" in line)
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields.get("Uid", "-1").split()[0]) == uid:
+            count += int(fields.get("Threads", "1"))
+    return count
+
+
+def _limit(processes: int | None) -> None:
     # The address space also counts what is reserved and never used (an idle kernel
     # reserves about 0.7 GB), so it gets slack above the memory limit: an absurd allocation
     # is a MemoryError in the cell, real use meets the cgroup's limit.
     space = int(os.environ.get(MEMORY_ENV) or MAX_MEMORY) + ADDRESS_SLACK
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
     resource.setrlimit(resource.RLIMIT_AS, (space, space))
 
 
@@ -196,16 +228,20 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cmd, uid = command(Path(args[1]), Path.cwd())
-        _join_cgroup()
+        counted = _join_cgroup()
     except (SandboxUnavailable, OSError) as err:
         print(f"Sandbox: {err}", file=sys.stderr)
         return 1
     _redirect_output()
-    if uid is None:
-        own = len([p for p in Path("/proc").iterdir() if p.name.isdigit()])
-        _limit(own + MAX_PROCESSES)
-    else:
+    if uid is not None:  # root: the throw-away uid has no other process
         _limit(MAX_PROCESSES)
+    elif counted:  # the pids cgroup counts this sandbox alone
+        _limit(None)
+    else:
+        # RLIMIT_NPROC counts every process of the grading account, so the limit is what
+        # it runs now plus the sandbox's share: holds while kernels are graded one after
+        # another (formgrader), loosens by the other kernels' processes in parallel runs.
+        _limit(_tasks_of(os.getuid()) + MAX_PROCESSES)
     os.execvp(cmd[0], cmd)
     return 1  # not reached
 

@@ -1,7 +1,9 @@
-"""Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT and
-ELSEWHERE are replaced by the test). Shared by the sandbox and the grading-run tests."""
+"""Hostile submissions: code a learner puts into an answer cell (PORT, MEMORY, ROOT,
+ELSEWHERE and ETCSECRET are replaced by the test). Shared by the sandbox and the grading-run
+tests."""
 
 import re
+from pathlib import Path
 
 PAYLOADS = {
     "gradebook": """
@@ -55,7 +57,8 @@ for folder in ("/tmp", "/dev/shm"):
 code = subprocess.run([sys.executable, "-c", "block = b'x' * (MEMORY // 5 * 3)"]).returncode
 assert code == 0, code
 """,
-    # The grader's environment (a hub token) and whatever lies outside the known places.
+    # The grader's environment (a hub token), whatever lies outside the known places and a
+    # secret in /etc (the sandbox shows only the files of /etc that Python needs).
     "umgebung": """
 import os, sys
 print("UMGEBUNG", sorted(os.environ.items()))
@@ -67,6 +70,11 @@ for top, dirs, files in os.walk("/"):
         continue
     found += [os.path.join(top, f) for f in files if f.endswith((".ipynb", ".db"))]
 print("FUNDE", found)
+print("ETC", sorted(os.listdir("/etc")))
+try:
+    print(open("ETCSECRET").read())
+except OSError as err:
+    print("ETC-GEHEIMNIS", type(err).__name__)
 print(open("ELSEWHERE/anna/03_vier_ohren/03_vier_ohren.ipynb").read())
 """,
     # Its kernel's socket folder: private, and gone after grading with what was put there.
@@ -88,3 +96,22 @@ def socket_folder(text: str) -> tuple[str, str, str] | None:
     """(folder, mode, owned by the kernel's uid) as the "sockets" payload printed them."""
     found = re.search(r"ORDNER (\S+) (0o\d+) (\w+)", text)
     return found.groups() if found else None
+
+
+# A ``course`` package handed in next to the notebook: if Python imported it instead of the
+# real one when the sandbox kernel starts, it would run unsandboxed as the grading account.
+FAKE_SANDBOX = """
+import os, sys
+with open(os.path.join(os.getcwd(), "..", "..", "..", "entkommen.txt"), "w") as f:
+    f.write(str(os.getuid()))
+os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[1:]])
+"""
+
+
+def hand_in_fake_course_package(folder: Path) -> list[Path]:
+    """Put ``course/__init__.py`` and ``course/sandbox.py`` into ``folder``; the paths."""
+    package = folder / "course"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "sandbox.py").write_text(FAKE_SANDBOX, encoding="utf-8")
+    return [package, package / "__init__.py", package / "sandbox.py"]

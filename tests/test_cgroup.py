@@ -51,3 +51,16 @@ def test_remove_ends_what_still_runs(group: Cgroup) -> None:
     group.remove()
     assert proc.wait(timeout=5) != 0
     assert not group.path.exists()
+
+
+def test_server_limits_refuse_without_cgroups(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where no cgroup can be made, does a learner's server refuse to start (fail closed),
+    and start without limits only when that is switched off (KK_SERVER_LIMITS=aus)?"""
+    from course import serverlimits
+
+    monkeypatch.setattr(serverlimits.Cgroup, "named", classmethod(lambda cls, name: None))
+    monkeypatch.setattr(serverlimits.Cgroup, "create",
+                        classmethod(lambda cls, name, limit, **kw: None))
+    with pytest.raises(serverlimits.LimitsUnavailable, match="cpu, memory, pids"):
+        serverlimits.make_cgroup("kurs-server-x", LIMIT, 1.0, 64, required=True)
+    assert serverlimits.make_cgroup("kurs-server-x", LIMIT, 1.0, 64, required=False) is None

@@ -7,6 +7,7 @@ would try.
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -16,7 +17,7 @@ import pytest
 
 from course import sandbox
 
-from .hostile import MEMORY, PAYLOADS, socket_folder
+from .hostile import MEMORY, PAYLOADS, hand_in_fake_course_package, socket_folder
 from .nbgrader_course import (
     autograded_nb,
     make_course,
@@ -34,12 +35,19 @@ SECRET = "GEHEIM-ANTWORT-VON-ANNA-4711"
 TOKEN = "hub-token-4711-geheim"
 # An exchange where none of the usual places are: the sandbox shows only what it must.
 ELSEWHERE = Path("/kurs-test-austausch")
+# A secret of the machine's configuration (ssh keys, a hub's secrets live in /etc).
+ETC_SECRET = Path("/etc/kurs-test-geheimnis.conf")
+ETC_TEXT = "ETC-GEHEIMNIS-4711"
 
 
 def _exchange_elsewhere() -> None:
     folder = ELSEWHERE / "anna" / M
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{M}.ipynb").write_text(SECRET, encoding="utf-8")
+    try:
+        ETC_SECRET.write_text(ETC_TEXT, encoding="utf-8")
+    except OSError:
+        pass  # not root: the test below says it could not place the secret
 
 
 
@@ -79,7 +87,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
     submit(root, "loesung", M, submission(root, M, sol))
     for name, payload in PAYLOADS.items():
         for word, value in (("PORT", listener.port), ("MEMORY", MEMORY), ("ROOT", root),
-                            ("ELSEWHERE", ELSEWHERE)):
+                            ("ELSEWHERE", ELSEWHERE), ("ETCSECRET", ETC_SECRET)):
             payload = payload.replace(word, str(value))
         code = payload + "\n" + sol["m03_ohren_nachrichten"]
         submit(root, name, M, submission(root, M, {**sol, "m03_ohren_nachrichten": code}))
@@ -93,11 +101,13 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
         **sol, "m03_umformulierung": sol["m03_umformulierung"] + "\n" + filler}))
     killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
     submit(root, "kernel_beendet", M, submission(root, M, {**sol, "m03_umformulierung": killer}))
+    hand_in_fake_course_package(submit(root, "attrappe", M, submission(root, M, sol)).parent)
     _exchange_elsewhere()
     try:
         nbgrader(root, "autograde", M, "--force", check=False, env={"JUPYTERHUB_API_TOKEN": TOKEN})
     finally:
         shutil.rmtree(ELSEWHERE, ignore_errors=True)
+        ETC_SECRET.unlink(missing_ok=True)
     listener.stop = True
     return root, listener
 
@@ -194,3 +204,26 @@ def test_kernel_sees_no_token_and_nothing_beyond_its_own(hostile: tuple[Path, Li
     assert "UMGEBUNG" in text and TOKEN not in text and "JUPYTERHUB" not in text
     assert "FUNDE []" in text
     assert SECRET not in text
+
+
+def test_kernel_sees_only_what_python_needs_of_etc(hostile: tuple[Path, Listener]) -> None:
+    """Is a secret file in /etc invisible to the learner's kernel, and are passwd and
+    shadow absent (the sandbox binds only the loader's and Python's files of /etc)?"""
+    root, _ = hostile
+    text = _autograded(root, "umgebung")
+    assert "ETC-GEHEIMNIS FileNotFoundError" in text, "the payload tried the secret"
+    assert ETC_TEXT not in text
+    listing = re.search(r"ETC (\[.*?\])", text)
+    assert listing, "the payload listed /etc"
+    for name in ("passwd", "shadow", "group", "hostname", "kurs-test-geheimnis.conf"):
+        assert f"'{name}'" not in listing.group(1), name
+
+
+def test_a_handed_in_course_package_does_not_replace_the_sandbox(
+        hostile: tuple[Path, Listener]) -> None:
+    """A learner hands in ``course/sandbox.py`` next to her notebook, where the sandbox
+    kernel starts: is the real launcher used (``python -P``), so her file never runs
+    outside the sandbox, and is she graded as usual?"""
+    root, _ = hostile
+    assert not (root / "entkommen.txt").exists()
+    assert scores(root, M)["attrappe"][0] == max_code_score(root, M)

@@ -22,6 +22,7 @@ import nbformat
 import pytest
 
 from .conftest import REPO
+from .hostile import hand_in_fake_course_package
 from .nbgrader_course import SWAPPED_B, solutions, submission
 from .workshop_machine import BIN, COURSE_ID, IS_ROOT, Account, Machine, workshop_machine
 
@@ -104,6 +105,8 @@ def cycle() -> Iterator[Cycle]:
             + SWAPPED_B,
         }
         _work(machine, ben, partial)
+        for path in hand_in_fake_course_package(ben.home / M03):  # tries to leave the sandbox
+            machine.give(ben, path)
         late = _submit(machine, ben)
         if IS_ROOT:
             _forge(machine, ben, anna)
@@ -151,6 +154,15 @@ def test_collect_refuses_forged_and_back_dated_submissions(cycle: Cycle) -> None
     assert _gradebook(cycle.machine)[cycle.ben.name][2] > 0
 
 
+def test_a_handed_in_python_package_does_not_escape_the_sandbox(cycle: Cycle) -> None:
+    """ben handed in a ``course/sandbox.py`` beside his notebook (it would write
+    entkommen.txt into the course folder if it ran unsandboxed as the grading account): was
+    it collected, and did grading still start the real sandbox?"""
+    machine, ben = cycle.machine, cycle.ben
+    assert (machine.course / "autograded" / ben.name / M03 / "course" / "sandbox.py").is_file()
+    assert not (machine.course / "entkommen.txt").exists()
+
+
 def test_each_feedback_holds_the_learners_own_score(cycle: Cycle) -> None:
     """Does each learner's fetched feedback show the score the gradebook has for them?"""
     book = _gradebook(cycle.machine)
@@ -191,6 +203,9 @@ def test_exchange_root_is_sticky_and_world_writable(cycle: Cycle) -> None:
     if IS_ROOT:  # the course's folder is the grading account's before any learner comes
         course = cycle.machine.exchange / COURSE_ID
         assert course.stat().st_uid == cycle.machine.grader.uid_gid()[0]
+        assert stat.S_IMODE((course / "inbound").stat().st_mode) == 0o2733
+        assert stat.S_IMODE((course / "feedback").stat().st_mode) == 0o711
+        assert stat.S_IMODE(cycle.machine.course.stat().st_mode) == 0o700
     installed = (cycle.machine.etc / "nbgrader_config.py").read_text("utf-8")
     assert f'c.Exchange.root = "{cycle.machine.exchange}"' in installed
     assert f'c.CourseDirectory.course_id = "{COURSE_ID}"' in installed
@@ -207,12 +222,28 @@ def test_a_learner_cannot_rename_the_course_folder(cycle: Cycle) -> None:
 
 @pytest.mark.skipif(not IS_ROOT, reason="permissions between accounts need real Unix accounts")
 def test_learners_cannot_see_each_others_work(cycle: Cycle) -> None:
-    """Can ben neither list anna's home, nor the inbound folder, nor the course folder?"""
+    """Can ben neither list anna's home, nor the inbound folder, nor the course folder, nor
+    read anna's notebook or the gradebook?"""
     machine, ben = cycle.machine, cycle.ben
     for folder in (cycle.anna.home, machine.exchange / COURSE_ID / "inbound", machine.course):
         proc = machine.run(ben, "ls", str(folder), check=False)
         assert proc.returncode != 0 and "Permission denied" in proc.stderr, folder
+    for secret in (cycle.anna.home / M03 / f"{M03}.ipynb", machine.course / "gradebook.db"):
+        assert secret.is_file()
+        proc = machine.run(ben, "cat", str(secret), check=False)
+        assert proc.returncode != 0 and "Permission denied" in proc.stderr, secret
     assert stat.S_IMODE(cycle.anna.home.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="accounts are only made as root")
+def test_add_user_makes_an_existing_home_private(cycle: Cycle) -> None:
+    """Does add-user for an account that exists already (home left at 755) keep its
+    password and make its home private?"""
+    anna = cycle.anna
+    anna.home.chmod(0o755)
+    out = cycle.machine.add_user("learner", anna.name.removeprefix(cycle.machine.prefix))
+    assert "besteht schon" in out
+    assert stat.S_IMODE(anna.home.stat().st_mode) == 0o700
 
 
 @pytest.mark.skipif(not IS_ROOT, reason="accounts are only made as root")
@@ -228,6 +259,22 @@ def test_a_learner_cannot_read_solutions_or_hidden_tests(cycle: Cycle) -> None:
         proc = machine.run(learner, "cat", str(secret), check=False)
         assert proc.returncode != 0 and "BEGIN" not in proc.stdout, secret
     assert machine.run(learner, "cat", str(REPO / "course" / "grading.py")).stdout
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="the grading account is only made as root")
+def test_grade_script_works_as_the_grading_account(cycle: Cycle) -> None:
+    """Does the checkout's ./grade, called by the grading account in its course folder,
+    collect from the workshop's exchange (its root set in /etc/jupyter), grade and write
+    the class report there, in the shared environment (.hub/venv)?"""
+    machine = cycle.machine
+    proc = machine.run(machine.grader, str(REPO / "grade"), M03, cwd=machine.course,
+                       check=False)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out
+    assert "1/5 Abgaben einsammeln" in out
+    report = machine.course / f"klassenbericht-{M03}.html"
+    assert report.is_file() and report.stat().st_uid == machine.grader.uid_gid()[0]
+    assert not (REPO / f"klassenbericht-{M03}.html").exists()
 
 
 def test_teardown_leaves_no_accounts_behind() -> None:

@@ -16,6 +16,9 @@ from pathlib import Path
 
 import requests
 
+from course.cgroup import Cgroup
+from course.serverlimits import SERVER_PREFIX, SERVICE_PREFIX
+
 from .workshop_machine import REPO, Machine
 
 HUB_BIN = REPO / ".hub" / "venv" / "bin" / "jupyterhub"
@@ -37,14 +40,25 @@ def free_ports(count: int) -> list[int]:
 class Hub:
     url: str
     log: Path
+    env: dict[str, str]  # the KK_* settings it runs with (deploy/add-user needs them too)
 
     def log_tail(self) -> str:
         return "\n".join(self.log.read_text(errors="replace").splitlines()[-60:])
 
 
+def leftover_cgroups(machine: Machine) -> list[Path]:
+    """Cgroups of this run's servers and formgrader (course.serverlimits) that still exist."""
+    group = Cgroup.named("x")
+    if group is None:
+        return []
+    names = [f"{SERVER_PREFIX}{machine.prefix}*", f"{SERVICE_PREFIX}{machine.prefix}*"]
+    return [p for d in group.directories() for n in names for p in d.parent.glob(n)]
+
+
 @contextmanager
-def running_hub(machine: Machine) -> Iterator[Hub]:
-    """``jupyterhub -f deploy/jupyterhub_config.py`` as root, on ports of its own."""
+def running_hub(machine: Machine, limits: dict[str, str] | None = None) -> Iterator[Hub]:
+    """``jupyterhub -f deploy/jupyterhub_config.py`` as root, on ports of its own;
+    ``limits``: KK_SERVER_*/KK_GRADER_* settings of the servers' cgroups."""
     port, hub_port, proxy_port, service_port = free_ports(4)
     hub_dir = machine.base / "hub"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_", "KK_"))}
@@ -61,6 +75,7 @@ def running_hub(machine: Machine) -> Iterator[Hub]:
         KK_PROXY_API_PORT=str(proxy_port),
         KK_SERVICE_PORT=str(service_port),
         PATH=f"{HUB_BIN.parent}:/usr/local/bin:/usr/bin:/bin",
+        **(limits or {}),
     )
     log = machine.base / "jupyterhub.log"
     hub_dir.mkdir(mode=0o700)
@@ -69,7 +84,8 @@ def running_hub(machine: Machine) -> Iterator[Hub]:
             [str(HUB_BIN), "-f", str(REPO / "deploy" / "jupyterhub_config.py")],
             cwd=hub_dir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )
-    hub = Hub(f"http://127.0.0.1:{port}", log)
+    settings = {k: v for k, v in env.items() if k.startswith("KK_")}
+    hub = Hub(f"http://127.0.0.1:{port}", log, settings)
     try:
         deadline = time.monotonic() + 90
         while True:
@@ -91,6 +107,8 @@ def running_hub(machine: Machine) -> Iterator[Hub]:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
             proc.wait()
+        for path in leftover_cgroups(machine):  # only after a hub that had to be killed
+            Cgroup({"x": path}, 1).remove()
         artifacts = REPO / "test-artifacts"  # gitignored; kept for reading after a failure
         artifacts.mkdir(exist_ok=True)
         shutil.copy(log, artifacts / "workshop-jupyterhub.log")
@@ -126,6 +144,14 @@ class Browser:
         xsrf = self._xsrf(path)
         headers = {"X-XSRFToken": xsrf, **kwargs.pop("headers", {})}
         return self.session.post(self.hub.url + path, headers=headers, timeout=120, **kwargs)
+
+    def delete(self, path: str, **kwargs) -> requests.Response:
+        headers = {"X-XSRFToken": self._xsrf(path)}
+        return self.session.delete(self.hub.url + path, headers=headers, timeout=60, **kwargs)
+
+    def patch(self, path: str, **kwargs) -> requests.Response:
+        headers = {"X-XSRFToken": self._xsrf(path)}
+        return self.session.patch(self.hub.url + path, headers=headers, timeout=60, **kwargs)
 
     def put(self, path: str, **kwargs) -> requests.Response:
         headers = {"X-XSRFToken": self._xsrf(path)}

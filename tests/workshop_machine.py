@@ -46,6 +46,7 @@ class Account:
 
 @dataclass
 class Machine:
+    prefix: str
     base: Path
     exchange: Path
     etc: Path
@@ -74,7 +75,8 @@ class Machine:
         return env
 
     def run(
-        self, account: Account, *cmd: str, cwd: Path | None = None, check: bool = True
+        self, account: Account, *cmd: str, cwd: Path | None = None, check: bool = True,
+        input: str | None = None,  # noqa: A002 (subprocess's name)
     ) -> subprocess.CompletedProcess[str]:
         """Run ``cmd`` as ``account`` (its own Unix account when there is one)."""
         args = list(cmd)
@@ -87,7 +89,7 @@ class Machine:
             kwargs = {"user": account.name, "group": account.name, "extra_groups": []}
         proc = subprocess.run(
             args, cwd=cwd or account.home, env=self.env(account), capture_output=True,
-            text=True, timeout=300, **kwargs,
+            text=True, timeout=300, input=input, **kwargs,
         )
         if check and proc.returncode != 0:
             raise AssertionError(
@@ -99,6 +101,24 @@ class Machine:
     def nbgrader(self, account: Account, *args: str, check: bool = True):
         cwd = self.course if account is self.grader else account.home
         return self.run(account, "nbgrader", *args, cwd=cwd, check=check)
+
+    def add_user(self, role: str, *short: str, env: dict[str, str] | None = None) -> str:
+        """``deploy/add-user ROLE NAME…`` as root during the run (accounts ``<prefix>NAME``);
+        its output. The new learners join ``learners`` (their passwords ``passwords``)."""
+        names = [self.prefix + name for name in short]
+        environment = {**setup_env(self.base, self.prefix), **(env or {})}
+        proc = subprocess.run([str(REPO / "deploy" / "add-user"), role, *names],
+                              capture_output=True, text=True, env=environment, timeout=120)
+        if proc.returncode != 0:
+            raise AssertionError(f"add-user failed:\n{proc.stdout}\n{proc.stderr}")
+        for line in proc.stdout.splitlines():
+            name, password = line.split(maxsplit=1)
+            if name in names and not password.startswith("("):
+                self.passwords[name] = password
+                if role == "learner":
+                    home = Path(pwd.getpwnam(name).pw_dir)
+                    self.learners.append(Account(name, home, True))
+        return proc.stdout + proc.stderr
 
     def give(self, account: Account, path: Path) -> None:
         """Hand a file the test wrote over to the account (as the learner's editor would)."""
@@ -143,6 +163,7 @@ def setup_env(machine_base: Path, prefix: str) -> dict[str, str]:
         KK_GRADER=f"{prefix}grader",
         KK_LEARNER_GROUP=f"{prefix}lernende",
         KK_TRAINER_GROUP=f"{prefix}trainer",
+        KK_HUB_DIR=str(machine_base / "hub"),  # add-user finds a running test hub there
         KK_SKIP_ENV="1",  # the venv runs these tests already; setup-venv is ./run-tests' job
     )
     return env
@@ -167,6 +188,7 @@ def workshop_machine(
             grader_home = base / "homes" / "grader"
             grader_home.mkdir(parents=True)
         machine = Machine(
+            prefix=prefix,
             base=base,
             exchange=Path(env["KK_EXCHANGE_ROOT"]),
             etc=Path(env["KK_JUPYTER_ETC"]),
@@ -176,11 +198,12 @@ def workshop_machine(
             trainer_group=env["KK_TRAINER_GROUP"],
         )
         for role, names in (("learner", learners), ("trainer", trainers)):
-            for short in names:
-                name = prefix + short
+            full = [prefix + short for short in names]
+            if unix and full:  # one call for all of a role, as a trainer would
+                out = _sh(str(REPO / "deploy" / "add-user"), role, *full, env=env)
+                machine.passwords.update(line.split() for line in out.splitlines())
+            for name in full:
                 if unix:
-                    out = _sh(str(REPO / "deploy" / "add-user"), role, name, env=env)
-                    machine.passwords[name] = out.split()[1]
                     home = Path(pwd.getpwnam(name).pw_dir)
                 else:
                     home = base / "homes" / name
