@@ -308,8 +308,10 @@ def export(root: Path) -> Path:
     from nbgrader.api import Gradebook
     from nbgrader.plugins.export import CsvExportPlugin
 
+    from course.gradebook import gradebook_url
+
     path = root / "grades.csv"
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root)) as gb:
         CsvExportPlugin(to=str(path)).export(gb)
     return path
 
@@ -335,7 +337,9 @@ def exchange_inbox(root: Path) -> Path | None:
 def gradebook_facts(root: Path, assignment: str, outcome: Outcome) -> None:
     from nbgrader.api import Gradebook, MissingEntry
 
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    from course.gradebook import gradebook_url
+
+    with Gradebook(gradebook_url(root)) as gb:
         for student in gb.students:
             try:
                 sub = gb.find_submission(assignment, student.id)
@@ -443,7 +447,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if exchange_inbox(root):
         print("1/5 Abgaben einsammeln (nbgrader collect) …")
         for assignment in assignments:
-            _run(root, "collect", assignment, "--update")
+            collected = _run(root, "collect", assignment, "--update")
+            if collected.returncode != 0:
+                last = (collected.stderr or collected.stdout).strip().splitlines()[-5:]
+                print(f"!!! ABBRUCH: nbgrader collect für {assignment} ist fehlgeschlagen "
+                      f"(Exit-Code {collected.returncode}); es wird nichts bewertet.\n"
+                      + "\n".join(last), file=sys.stderr)
+                return 2
     print(f"2/5 + 3/5 Automatisch bewerten und Rückmeldungen erzeugen ({args.jobs} Prozesse) …")
     try:
         outcomes = autograde(root, assignments, args.jobs, args.force, args.learner_timeout)

@@ -95,15 +95,28 @@ def handed_over(answers: Mapping[str, Any]) -> Iterator[None]:
         _HANDED.reset(token)
 
 
+def notebook_namespace() -> Mapping[str, Any]:
+    """The variables of the notebook the learner runs (IPython's user namespace; a plain
+    script's ``__main__``)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - the kernel always has IPython
+        shell = None
+    else:
+        shell = get_ipython()
+    return shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+
+
+def answers() -> Mapping[str, Any]:
+    """Where the learner's answers come from: handed over to the trusted scorer, else (the
+    visible self-checks in the learner's own kernel) the notebook's variables."""
+    handed = _HANDED.get()
+    return handed if handed is not None else notebook_namespace()
+
+
 def answer(name: str, namespace: Mapping[str, Any] | None = None) -> Any:
-    """The learner's variable ``name``: handed over to the trusted scorer, or, in the
-    learner's own kernel (visible self-checks), from the notebook's namespace."""
-    if namespace is None:
-        namespace = _HANDED.get()
-    if namespace is None:
-        frame = sys._getframe(2)  # the notebook cell that called a grade_* helper
-        namespace = {**frame.f_globals, **frame.f_locals}
-    ns = namespace
+    """The learner's variable ``name`` from ``namespace`` (default: :func:`answers`)."""
+    ns = answers() if namespace is None else namespace
     if name not in ns:
         _fail(
             f"Die Variable `{name}` gibt es noch nicht. Hast du die Zelle mit deiner "
@@ -491,8 +504,7 @@ def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
     if handed is not None:
         summary = handed.get(name)
     else:
-        frame = sys._getframe(1)
-        summary = figure_summary({**frame.f_globals, **frame.f_locals}.get(name))
+        summary = figure_summary(notebook_namespace().get(name))
     if not isinstance(summary, Mapping) or _count(summary, "axes") == 0:
         print(f"✗ Keine Abbildung gefunden. Hast du die Zelle mit `{name}` ausgeführt?")
         return _points(0.0)
@@ -503,11 +515,11 @@ def grade_figure(name: str = "abbildung", points: float = 1.0) -> float:
     return _points(points)
 
 
-def check_answers(names: Iterable[str]) -> None:
-    """Visible self-check: says for each answer variable whether it exists and has a usable
-    form – not whether it is right. Never raises."""
-    frame = sys._getframe(1)
-    namespace = {**frame.f_globals, **frame.f_locals}
+def check_answers(names: Iterable[str], namespace: Mapping[str, Any] | None = None) -> None:
+    """Visible self-check: says for each answer variable (in ``namespace``, default the
+    notebook's) whether it exists and has a usable form – not whether it is right. Never
+    raises."""
+    namespace = notebook_namespace() if namespace is None else namespace
     for name in names:
         value = namespace.get(name)
         kind = type(value).__name__

@@ -206,14 +206,11 @@ def grade_cell(result: Result) -> str:
 
 def course_dir(root: Path) -> CourseDirectory:
     """The course's nbgrader settings (paths, gradebook URL) from its nbgrader_config.py."""
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
+    from course.gradebook import course_dir as settings
 
     if not (root / "nbgrader_config.py").exists():
         raise LmsExportError(f"{root} ist kein Kursordner (ohne nbgrader_config.py).")
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    coursedir = CourseDirectory(config=config)
+    coursedir = settings(root.resolve())
     db = coursedir.db_url.removeprefix("sqlite:///")
     if db != coursedir.db_url and not Path(db).exists():  # nbgrader would create an empty one
         raise LmsExportError(f"Kein Gradebook ({db}) – noch nichts bewertet?")

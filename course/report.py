@@ -55,8 +55,10 @@ class DialogStats:
 def _gradebook(root: Path, assignment: str) -> tuple[pd.Series, pd.DataFrame, float, list[str]]:
     from nbgrader.api import Gradebook, MissingEntry
 
+    from course.gradebook import gradebook_url
+
     rows, totals, missing = [], {}, []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root)) as gb:
         max_score = gb.find_assignment(assignment).max_code_score
         for student in gb.students:
             try:

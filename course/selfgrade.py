@@ -112,8 +112,10 @@ def _grade_ids(root: Path, module: str) -> list[str]:
 def _tasks(root: Path, module: str) -> list[Task]:
     from nbgrader.api import Gradebook
 
+    from course.gradebook import gradebook_url
+
     order = _grade_ids(root, module)
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(gradebook_url(root)) as gb:
         nb = gb.find_submission_notebook(module, module, STUDENT)
         grades = sorted(nb.grades, key=lambda g: order.index(g.name))
         return [Task(n, float(g.score or 0.0), float(g.max_score or 0.0),

@@ -17,3 +17,15 @@ MODULES = [module.id for module in load_modules()]
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture
+def notebook(monkeypatch: pytest.MonkeyPatch) -> dict:
+    """The variables of the learner's notebook, as the visible checks read them (in the
+    kernel: IPython's user namespace): a test assigns the learner's answers here."""
+    from course import grading
+
+    variables: dict = {}
+    monkeypatch.setattr(grading, "notebook_namespace", lambda: variables)
+    return variables
+

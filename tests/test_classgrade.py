@@ -245,3 +245,23 @@ def test_grade_script_grades_the_course_it_is_called_in(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert scores(root, M)["anna"][0] == max_code_score(root, M)
     assert (root / "feedback" / "anna" / M / f"{M}.html").exists()
+
+
+def test_a_failed_collect_stops_before_grading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Does `./grade` stop with exit 2 and nbgrader's last words when `nbgrader collect`
+    fails, instead of grading an incomplete class?"""
+    from course import classgrade
+
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n", encoding="utf-8")
+    graded: list[str] = []
+    monkeypatch.setattr(classgrade, "refusal", lambda root: None)
+    monkeypatch.setattr(classgrade, "exchange_inbox", lambda root: tmp_path / "inbound")
+    monkeypatch.setattr(classgrade, "_run", lambda root, *args: subprocess.CompletedProcess(
+        args, 1, "", "[CollectApp | ERROR] database is locked\n"))
+    monkeypatch.setattr(classgrade, "autograde", lambda *args: graded.append("x"))
+    status = classgrade.main([M, "--root", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert status == 2 and graded == []
+    assert f"nbgrader collect für {M} ist fehlgeschlagen (Exit-Code 1)" in err
+    assert "database is locked" in err

@@ -6,13 +6,14 @@ import copy
 import io
 from contextlib import redirect_stdout
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from course import dialog
+from course import dialog, grading
 from course.dialog import (
     DialogError,
     PathError,
@@ -252,8 +253,8 @@ def _graded(path: object, scenario_id: str = "vpn-wieder", points: float = 4) ->
 
 
 def _call(fn, path, scenario_id, points):  # noqa: ANN001, ANN202
-    pfad = path  # noqa: F841 - read by grade_dialog from this frame
-    return fn("pfad", scenario_id, points)
+    with mock.patch.object(grading, "notebook_namespace", return_value={"pfad": path}):
+        return fn("pfad", scenario_id, points)
 
 
 @pytest.mark.parametrize("scenario_id", SHIPPED)

@@ -15,20 +15,21 @@ EXPECTED = {
 HINTS = {"Ihr macht euren Job nicht.": "Welches Ohr hört eine Aussage über die Beziehung?"}
 
 
-def test_all_right_gives_full_points(capsys: pytest.CaptureFixture[str]) -> None:
+def test_all_right_gives_full_points(notebook: dict, capsys: pytest.CaptureFixture[str]) -> None:
     """Does a fully correct dict get one point per item and a ✓ line per item?"""
-    antwort = {"Der Drucker druckt nicht.": "Sachinhalt", "Ich bin gestresst.": "selbstoffenbarung",
-               "Ihr macht euren Job nicht.": "Beziehungs-Ohr"}
-    assert antwort
+    notebook["antwort"] = {"Der Drucker druckt nicht.": "Sachinhalt",
+                           "Ich bin gestresst.": "selbstoffenbarung",
+                           "Ihr macht euren Job nicht.": "Beziehungs-Ohr"}
     assert grade_labels("antwort", EXPECTED, "ohren") == 3.0
     assert capsys.readouterr().out.count("✓") == 3
 
 
-def test_partial_answer_gives_partial_points(capsys: pytest.CaptureFixture[str]) -> None:
+def test_partial_answer_gives_partial_points(
+    notebook: dict, capsys: pytest.CaptureFixture[str],
+) -> None:
     """Does a wrong item cost exactly its point and show the friendly hint, not the answer?"""
-    antwort = {"Der Drucker druckt nicht.": "Sachinhalt", "Ich bin gestresst.": "",
-               "Ihr macht euren Job nicht.": "Sachinhalt"}
-    assert antwort
+    notebook["antwort"] = {"Der Drucker druckt nicht.": "Sachinhalt", "Ich bin gestresst.": "",
+                           "Ihr macht euren Job nicht.": "Sachinhalt"}
     assert grade_labels("antwort", EXPECTED, "ohren", hints=HINTS) == 1.0
     out = capsys.readouterr().out
     assert ("✗ „Ihr macht euren Job nicht.“ gehört nicht zu „Sachinhalt“ – Welches Ohr hört "
@@ -42,31 +43,28 @@ def test_missing_variable_is_explained() -> None:
         grade_labels("nicht_da", EXPECTED, "ohren")
 
 
-def test_changed_key_is_explained() -> None:
+def test_changed_key_is_explained(notebook: dict) -> None:
     """Does a learner who edited a statement text get a message naming the missing entry?"""
-    antwort = {"Der Drucker druckt nicht": "Sachinhalt"}
-    assert antwort
+    notebook["antwort"] = {"Der Drucker druckt nicht": "Sachinhalt"}
     with pytest.raises(Hinweis, match="fehlt der Eintrag „Der Drucker druckt nicht.“"):
         grade_labels("antwort", EXPECTED, "ohren")
 
 
-def test_wrong_type_is_explained() -> None:
+def test_wrong_type_is_explained(notebook: dict) -> None:
     """Is a list instead of a dict reported as such, as an AssertionError nbgrader scores 0?"""
-    antwort = ["Sachinhalt"]
-    assert antwort
+    notebook["antwort"] = ["Sachinhalt"]
     with pytest.raises(AssertionError, match="soll ein Dictionary sein"):
         grade_labels("antwort", EXPECTED, "ohren")
 
 
-def test_check_format_never_raises(capsys: pytest.CaptureFixture[str]) -> None:
+def test_check_format_never_raises(notebook: dict, capsys: pytest.CaptureFixture[str]) -> None:
     """Does the self-check print problems (so Run All goes on) without revealing answers?"""
-    antwort = {k: "" for k in EXPECTED}
-    assert antwort
+    notebook["antwort"] = {k: "" for k in EXPECTED}
     assert not check_format("antwort", list(EXPECTED), "ohren")
     out = capsys.readouterr().out
     assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
     first, *rest = EXPECTED
-    antwort = {first: "Appel", **{k: "" for k in rest}}
+    notebook["antwort"] = {first: "Appel", **{k: "" for k in rest}}
     assert not check_format("antwort", list(EXPECTED), "ohren")
     out = capsys.readouterr().out
     assert "„Appel“ ist keine gültige Antwort" in out and "Erlaubt sind: „Sachinhalt“" in out
@@ -74,82 +72,84 @@ def test_check_format_never_raises(capsys: pytest.CaptureFixture[str]) -> None:
     assert grading._quoted("„Jetzt stellen …“") == "„Jetzt stellen …“"
     assert grading._quoted("Appel") == "„Appel“"
     assert not check_format("fehlt", list(EXPECTED), "ohren")
-    antwort = {k: "Appell" for k in EXPECTED}
+    notebook["antwort"] = {k: "Appell" for k in EXPECTED}
     result = check_format("antwort", list(EXPECTED), "ohren")
     assert result and result._ipython_display_() is None  # no raw True under the cell
     assert "richtig" not in capsys.readouterr().out.split("Form in Ordnung")[-1].split(".")[0]
 
 
-def test_grade_order_points_per_place(capsys: pytest.CaptureFixture[str]) -> None:
+def test_grade_order_points_per_place(notebook: dict, capsys: pytest.CaptureFixture[str]) -> None:
     """Does an ordering get a point per step in its place, with case and umlauts ignored?"""
     steps = ["Beobachtung", "Gefühl", "Bedürfnis", "Bitte"]
-    reihenfolge = ["beobachtung", "Beduerfnis", "Gefühl", "Bitte"]
-    assert reihenfolge
+    notebook["reihenfolge"] = ["beobachtung", "Beduerfnis", "Gefühl", "Bitte"]
     assert grade_order("reihenfolge", steps, hint="Was kommt zuerst?") == 2.0
     assert "✗ Platz 2: „Bedürfnis“ gehört nicht hierher" in capsys.readouterr().out
-    reihenfolge = ["Beobachtung", "Wunsch"]
+    notebook["reihenfolge"] = ["Beobachtung", "Wunsch"]
     with pytest.raises(Hinweis, match="„Wunsch“ steht nicht zur Auswahl"):
         grade_order("reihenfolge", steps, hint="")
 
 
 def test_grade_rewrite_shares_the_points_among_the_content_criteria(
+    notebook: dict,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Does only acknowledgement earn half, the reworded original nothing, both all points?"""
     from course.grading import grade_rewrite
 
-    antwort = "Das ist wirklich ärgerlich, tut mir leid."
-    assert antwort
+    notebook["antwort"] = "Das ist wirklich ärgerlich, tut mir leid."
     assert grade_rewrite("antwort", "neu-gestartet") == 2.0
     assert "2 von 4 Punkten" in capsys.readouterr().out
-    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    notebook["antwort"] = "Haben Sie den Drucker schon einmal neu gestartet?"
     assert grade_rewrite("antwort", "neu-gestartet") == 0.0
     out = capsys.readouterr().out
     assert "✗" in out and "Verständnis" in out and "0 von 4 Punkten" in out
-    antwort = "Das ist ärgerlich, gerade vor dem Termin. Ich schaue mir den Drucker sofort an."
+    notebook["antwort"] = ("Das ist ärgerlich, gerade vor dem Termin. "
+                           "Ich schaue mir den Drucker sofort an.")
     assert grade_rewrite("antwort", "neu-gestartet") == 4.0
 
 
-def test_grade_rewrite_gives_nothing_without_r1_or_r4(capsys: pytest.CaptureFixture[str]) -> None:
+def test_grade_rewrite_gives_nothing_without_r1_or_r4(
+    notebook: dict, capsys: pytest.CaptureFixture[str],
+) -> None:
     """Does an answer with a step but a calm-down phrase earn 0 points, and say why?"""
     from course.grading import grade_rewrite
 
-    antwort = "Beruhigen Sie sich erst mal, ich kümmere mich darum."
-    assert antwort
+    notebook["antwort"] = "Beruhigen Sie sich erst mal, ich kümmere mich darum."
     assert grade_rewrite("antwort", "nichts-machen") == 0.0
     assert "Ohne R1 gibt es keine Punkte" in capsys.readouterr().out
 
 
 def test_grade_rewrite_gives_nothing_for_a_copied_example(
+    notebook: dict,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Does pasting the module's „Besser so“ sentence earn 0 points with a note saying so?"""
     from course.grading import grade_rewrite
 
-    antwort = "Das tut mir leid. Ich kümmere mich jetzt darum."
-    assert antwort
+    notebook["antwort"] = "Das tut mir leid. Ich kümmere mich jetzt darum."
     assert grade_rewrite("antwort", "nicht-ich") == 0.0
     out = capsys.readouterr().out
     assert "wörtlich ein Beispielsatz aus dem Kurs" in out and "0 von 4 Punkten" in out
 
 
-def test_visible_rewrite_test_is_calm_and_keyless(capsys: pytest.CaptureFixture[str]) -> None:
+def test_visible_rewrite_test_is_calm_and_keyless(
+    notebook: dict, capsys: pytest.CaptureFixture[str],
+) -> None:
     """In the learner's own kernel: an empty answer gets a note instead of ✗ lines, the
     points a sentence instead of a raw number, and no rubric key; the trusted scorer
     (answers handed over) still prints the criteria line for the class report."""
     from course.grading import grade_rewrite, handed_over
 
-    antwort = ""
-    assert antwort == ""
+    notebook["antwort"] = ""
     assert grade_rewrite("antwort", "neu-gestartet") == 0
     out = capsys.readouterr().out
     assert out.startswith("➜ Noch keine Antwort eingetragen") and "✗" not in out
-    antwort = "Haben Sie den Drucker schon einmal neu gestartet?"
+    notebook["antwort"] = "Haben Sie den Drucker schon einmal neu gestartet?"
     points = grade_rewrite("antwort", "neu-gestartet")
     out = capsys.readouterr().out
     assert f"{points:g} von 4 Punkten" in out and "neu-gestartet" not in out
     assert points._ipython_display_() is None  # no raw Out[] under the cell
-    with handed_over({"antwort": antwort}):
+    with handed_over({"antwort": notebook["antwort"]}):
         scored = grade_rewrite("antwort", "neu-gestartet")
     assert type(scored) is float and scored == points
     assert "Kriterien (neu-gestartet):" in capsys.readouterr().out
@@ -166,14 +166,14 @@ def test_visible_rewrite_test_is_calm_and_keyless(capsys: pytest.CaptureFixture[
     ],
 )
 def test_grade_agree(
+    notebook: dict,
     capsys: pytest.CaptureFixture[str], sentence: str, points: float, message: str
 ) -> None:
     """Does an Agree sentence earn half for the own step and half for its time frame, and
     nothing when it is rude or du-form?"""
     from course.grading import grade_agree
 
-    agree_satz = sentence
-    assert agree_satz is sentence
+    notebook["agree_satz"] = sentence
     assert grade_agree("agree_satz") == points
     assert message in capsys.readouterr().out
 
