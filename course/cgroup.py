@@ -123,14 +123,14 @@ class Cgroup:
         wanted = {"memory": limit, "pids": tasks, "cpu": cpus}
         made: dict[str, Path] = {}
         for controller in CONTROLLERS:
-            path = group.paths.get(controller)
-            if path is None or wanted[controller] is None:
+            path, limit = group.paths.get(controller), wanted[controller]
+            if path is None or limit is None:
                 continue
             try:
                 if path not in made.values():
                     path.mkdir()
                 made[controller] = path
-                group._limit(controller, wanted[controller])
+                group._limit(controller, limit)
                 group.limited.add(controller)
             except OSError:
                 if controller == "memory":

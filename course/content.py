@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from course.content_io import ContentError, read_yaml
 
@@ -162,7 +163,7 @@ class _Reader:
             self.fail(f"unknown field(s) {sorted(unknown)}; allowed are {sorted(allowed)}")
         self.data = data
 
-    def fail(self, problem: str) -> None:
+    def fail(self, problem: str) -> NoReturn:
         raise ContentError(f"{self.path}: {self.where}: {problem}")
 
     def text(self, field: str, default: str | None = None) -> str:
@@ -328,7 +329,7 @@ def _dialog(r: _Reader, quiz_id: str) -> DialogQuiz:
     return DialogQuiz(quiz_id, r.text("question"), scenario, variable)
 
 
-_FIELDS = {
+_FIELDS: dict[str, tuple[set[str], Callable[[_Reader, str], Quiz]]] = {
     "single_choice": ({"question", "options", "rule"}, _single_choice),
     "ordering": ({"question", "steps", "rule"}, _ordering),
     "classification": ({"question", "categories", "items", "scheme"}, _classification),
@@ -483,7 +484,7 @@ def load_labels(scheme: str) -> dict[str, Label]:
     return schemes[scheme]
 
 
-def match_label(answer: str, scheme: dict[str, Label]) -> str | None:
+def match_label(answer: str, scheme: Mapping[str, Label]) -> str | None:
     """Map a learner's spelling ("Beziehungs-Ohr", "appell ") onto a label id, or None."""
     folded = fold(answer)
     if not folded:

@@ -66,8 +66,8 @@ class CheckedCollect(ExchangeCollect):
         super().init_src()  # checks the course and reads the due date
         student = self.coursedir.student_id or "*"
         pattern = os.path.join(self.inbound_path, f"{student}+{self.coursedir.assignment_id}+*")
-        records = [self._checked(self._path_to_record(f)) for f in glob.glob(pattern)]
-        records = sorted((r for r in records if r), key=lambda r: r["username"])
+        checked = [self._checked(self._path_to_record(f)) for f in glob.glob(pattern)]
+        records = sorted((r for r in checked if r), key=lambda r: r["username"])
         self.src_records = [self._choose(list(group))
                             for _, group in groupby(records, lambda r: r["username"])]
 

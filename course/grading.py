@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from course.content import Label, fold, load_labels, match_label
 from course.feedback import Line, Verdict
@@ -81,7 +81,7 @@ def _points(value: float) -> float:
     return float(value) if _scoring() else _Preview(value)
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     raise Hinweis(message) from None
 
 

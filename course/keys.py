@@ -25,10 +25,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from course.content import (
     Classification,
     Ordering,
+    Quiz,
     RuleBook,
     SingleChoice,
     fold,
@@ -79,7 +81,7 @@ def _comments(source: str) -> dict[int, str]:
     return found
 
 
-def _literal(node: ast.AST | None) -> object:
+def _literal(node: ast.AST | None) -> Any:
     try:
         return ast.literal_eval(node) if node is not None else None
     except ValueError:
@@ -95,8 +97,13 @@ def _call_items(module: str, grade_id: str, call: ast.Call, rules: dict[int, str
         return
     scheme = _literal(call.args[2]) if name == "grade_labels" and len(call.args) > 2 else None
     for key_node, value_node in zip(expected.keys, expected.values, strict=True):
+        if key_node is None:  # a ``**mapping`` inside the dict: no item of its own
+            continue
         text, value = _literal(key_node), _literal(value_node)
-        item_scheme, label = (value if name == "grade_mixed" else (scheme, value))
+        pair = value if name == "grade_mixed" else (scheme, value)
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            continue
+        item_scheme, label = pair
         if not isinstance(text, str) or not isinstance(label, str):
             continue
         line = getattr(value_node, "end_lineno", None) or key_node.lineno
@@ -226,7 +233,7 @@ def _rule_lines(rule_id: str | None, book: RuleBook) -> list[str]:
     return lines
 
 
-def _quiz_lines(quiz: object, book: RuleBook) -> list[str]:
+def _quiz_lines(quiz: Quiz, book: RuleBook) -> list[str]:
     lines = [f"[Übung {quiz.id}] {type(quiz).__name__}", _wrap(quiz.question, "  ")]
     if isinstance(quiz, Classification):
         for item in quiz.items:

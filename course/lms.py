@@ -201,7 +201,9 @@ def feedback(result: Result) -> str:
 
 
 def grade_cell(result: Result) -> str:
-    return number(result.points) if result.state is State.GRADED else NO_GRADE
+    if result.state is not State.GRADED or result.points is None:
+        return NO_GRADE
+    return number(result.points)
 
 
 def course_dir(root: Path) -> CourseDirectory:

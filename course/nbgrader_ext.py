@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
@@ -78,7 +79,7 @@ def autograde_cli() -> bool:
     return Path(sys.argv[0]).name in {"nbgrader", "__main__.py"} and "autograde" in sys.argv
 
 
-def refuse(c: object, reason: str) -> None:
+def refuse(c: Any, reason: str) -> None:
     """No autograding in this process: the command stops, formgrader's button fails."""
     c.Autograde.sanitize_preprocessors = [RefuseGrading]
     c.Autograde.autograde_preprocessors = [RefuseGrading]
@@ -87,7 +88,7 @@ def refuse(c: object, reason: str) -> None:
         raise SystemExit(f"!!! ABBRUCH: {reason}")
 
 
-def trusted(config: object) -> bool:
+def trusted(config: Any) -> bool:
     """Does a loaded nbgrader config grade with the sandbox and the trusted scorer?"""
     autograde = config.get("Autograde", {})
     return (config.get("Execute", {}).get("kernel_name") == sandbox.KERNEL_NAME
@@ -95,7 +96,7 @@ def trusted(config: object) -> bool:
             and SealTests in autograde.get("sanitize_preprocessors", []))
 
 
-def configure(c: object, course_root: str) -> None:
+def configure(c: Any, course_root: str) -> None:
     """Sandbox kernel, trusted scoring and hidden tests in feedback, for every nbgrader path."""
     sandbox.configure(c)
     c.ExchangeFactory.collect = CheckedCollect

@@ -213,7 +213,7 @@ def _plots(data: ReportData) -> list[str]:
     ax = fig.subplots()
     ax.hist(data.scores, bins=range(int(data.max_score) + 2), color="#4472c4", rwidth=0.9)
     ax.set(title="Verteilung der Punkte", xlabel="Punkte (automatisch)", ylabel="Lernende")
-    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     images.append(_png(fig))
     if not data.per_exercise.empty:
         fig = Figure(figsize=(6, 0.4 * len(data.per_exercise) + 1))

@@ -293,7 +293,8 @@ def _words(hit: _Hit, text: _Text) -> set[str]:
 
 def _acknowledgements(text: _Text, lex: Lexicon) -> tuple[list[_Hit], list[_Hit]]:
     """Return (valid, negated) acknowledgement hits."""
-    valid, negated = [], []
+    valid: list[_Hit] = []
+    negated: list[_Hit] = []
     formulas = _find(lex.formulas, text)  # "Danke für Ihren Anruf" is politeness, no R2
     for hit in _find(lex.acknowledgement, text):
         if _receipt(text, hit):

@@ -380,7 +380,10 @@ def _correction_vocabulary(
     data: dict[str, Any], lists: dict[str, list[str]]
 ) -> tuple[frozenset[str], frozenset[str], tuple[str, ...], tuple[str, ...]]:
     """Words typo tolerance leaves alone, and the words/stems it may correct towards."""
-    protected, targets, protected_stems, target_stems = set(), set(), set(), set()
+    protected: set[str] = set()
+    targets: set[str] = set()
+    protected_stems: set[str] = set()
+    target_stems: set[str] = set()
     phrases = [p for section in lists.values() for p in section]
     phrases += [p for item in data["dead_ends"] for p in item["phrases"]]
     for phrase in phrases:

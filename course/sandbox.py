@@ -31,6 +31,7 @@ import resource
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 KERNEL_NAME = "kurs-sandbox"
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +72,7 @@ def check() -> str:
     return bwrap
 
 
-def configure(c: object) -> None:
+def configure(c: Any) -> None:
     """Select the sandbox kernel for every nbgrader execution (command line and formgrader)."""
     paths = [str(KERNEL_DIR), *filter(None, os.environ.get("JUPYTER_PATH", "").split(os.pathsep))]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(dict.fromkeys(paths))
@@ -99,10 +100,10 @@ def _system() -> list[str]:
             args += ["--ro-bind", path, path]
     args += ["--perms", "0755", "--dir", "/etc"]
     for pattern in ETC:
-        for path in sorted(Path("/etc").glob(pattern)):
-            if path.is_symlink() and not path.exists():
+        for found in sorted(Path("/etc").glob(pattern)):
+            if found.is_symlink() and not found.exists():
                 continue  # bwrap cannot bind a dangling link
-            args += ["--ro-bind", str(path), str(path)]
+            args += ["--ro-bind", str(found), str(found)]
     return args
 
 

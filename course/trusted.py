@@ -88,7 +88,8 @@ def _name_argument(call: ast.Call, default: str | None = None) -> str | None:
 
 
 def _free_names(tree: ast.AST) -> set[str]:
-    loaded, bound = set(), set()
+    loaded: set[str] = set()
+    bound: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else bound).add(node.id)
@@ -198,6 +199,7 @@ class Scored:
 def _run(source: str, answers: Mapping[str, Any]) -> Any:
     tree = ast.parse(source)
     last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    assert last is None or isinstance(last, ast.Expr)
     namespace: dict[str, Any] = {"__name__": "__kurs_test__", **HELPERS, **answers}
     exec(compile(tree, "<Test>", "exec"), namespace)  # noqa: S102 - the instructor's test
     if last is None:
