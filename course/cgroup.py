@@ -120,17 +120,17 @@ class Cgroup:
                 _prepare_v2(group.path.parent)
             except OSError:
                 return None
-        wanted = {"memory": limit, "pids": tasks, "cpu": cpus}
+        wanted: dict[str, float | None] = {"memory": limit, "pids": tasks, "cpu": cpus}
         made: dict[str, Path] = {}
         for controller in CONTROLLERS:
-            path, limit = group.paths.get(controller), wanted[controller]
-            if path is None or limit is None:
+            path, value = group.paths.get(controller), wanted[controller]
+            if path is None or value is None:
                 continue
             try:
                 if path not in made.values():
                     path.mkdir()
                 made[controller] = path
-                group._limit(controller, limit)
+                group._limit(controller, value)
                 group.limited.add(controller)
             except OSError:
                 if controller == "memory":
