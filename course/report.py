@@ -7,19 +7,22 @@ autograded notebooks (which rubric criteria each rewrite missed, the failing tes
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from course.feedback import Verdict
 from course.feedback import parse as parse_line
 from course.grading import CRITERIA_PREFIX, PATH_PREFIX
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 CRITERIA_LINE = re.compile(rf"^{CRITERIA_PREFIX} \(([\w-]+)\): (.*)$", re.M)
 PATH_LINE = re.compile(rf"^{PATH_PREFIX} \(([\w-]+)\): (.*) => ([\w-]+)$", re.M)
@@ -196,13 +199,19 @@ def collect(root: Path, assignment: str, failed: dict[str, str] | None = None) -
                       _failures(outputs), missing, broken, dialogs)
 
 
-def _png(fig) -> str:  # noqa: ANN001
+@dataclass(frozen=True)
+class _Image:
+    alt: str
+    png: str  # base64
+
+
+def _png(fig, alt: str) -> _Image:  # noqa: ANN001
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=90, bbox_inches="tight")
-    return f'<img alt="" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+    return _Image(alt, base64.b64encode(buf.getvalue()).decode())
 
 
-def _plots(data: ReportData) -> list[str]:
+def _plots(data: ReportData) -> list[_Image]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -214,71 +223,61 @@ def _plots(data: ReportData) -> list[str]:
     ax.hist(data.scores, bins=range(int(data.max_score) + 2), color="#4472c4", rwidth=0.9)
     ax.set(title="Verteilung der Punkte", xlabel="Punkte (automatisch)", ylabel="Lernende")
     ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
-    images.append(_png(fig))
+    images.append(_png(fig, "Verteilung der Punkte (Histogramm)"))
     if not data.per_exercise.empty:
         fig = Figure(figsize=(6, 0.4 * len(data.per_exercise) + 1))
         ax = fig.subplots()
         share = data.per_exercise["mittel"] / data.per_exercise["max"]
         ax.barh(share.index, share.values, color="#70ad47")
         ax.set(title="Durchschnitt je Aufgabe (Anteil der Punkte)", xlim=(0, 1))
-        images.append(_png(fig))
+        images.append(_png(fig, "Durchschnitt je Aufgabe als Anteil der Punkte"))
     if not data.criteria_missed.empty:
         fig = Figure(figsize=(6, 3))
         ax = fig.subplots()
         data.criteria_missed.plot.bar(ax=ax, rot=0)
         ax.set(title="Umformulierungen: Anteil, der ein Kriterium verfehlt", ylim=(0, 1),
                xlabel="Aufgabe", ylabel="Anteil der Lernenden")
-        images.append(_png(fig))
+        images.append(_png(fig, "Umformulierungen: Anteil, der jedes Kriterium verfehlt"))
     return images
 
 
-def _list(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{html.escape(i)}</li>" for i in items) + "</ul>" \
-        if items else "<p>–</p>"
+def _table(frame: pd.DataFrame, **options: Any) -> Markup:
+    # pandas escapes the cells' text (escape=True): safe to put into the page as it is
+    return Markup(frame.to_html(float_format="%.2f", **options))
 
 
-def _dialog_html(d: DialogStats) -> str:
+def _dialog(d: DialogStats) -> dict[str, Any]:
     choices = d.choices.rename(columns={
         "knoten": "Stelle", "nr": "Nr.", "antwort": "Antwort", "modell": "Modell",
         "angewendet": "Modell angewendet", "anzahl": "Anzahl", "anteil": "Anteil"})
     choices["Modell angewendet"] = choices["Modell angewendet"].map({True: "ja", False: "nein"})
     endings = d.endings.rename(columns={"ende": "Ende", "art": "Art", "anzahl": "Anzahl",
                                         "anteil": "Anteil"})
-    return "".join([
-        f"<h3>{html.escape(d.title)} ({d.learners} Pfade)</h3>",
-        f"<p><b>Häufigster Fehler:</b> {html.escape(d.mistake)}</p>" if d.mistake else "",
-        "<h4>Welche Antwort die Klasse an jeder Stelle gewählt hat</h4>",
-        choices.to_html(index=False, float_format="%.2f", classes="kurs-dialog-choices"),
-        "<h4>Welches Ende erreicht wurde</h4>",
-        endings.to_html(index=False, float_format="%.2f", classes="kurs-dialog-endings"),
-    ])
+    return {"title": d.title, "learners": d.learners, "mistake": d.mistake,
+            "choices": _table(choices, index=False, classes="kurs-dialog-choices"),
+            "endings": _table(endings, index=False, classes="kurs-dialog-endings")}
 
 
 def render(data: ReportData) -> str:
-    failures = [f"{m} ({n}×)" for m, n in data.top_failures]
-    broken = [f"{s}: {r}" for s, r in data.failed_to_run.items()]
-    parts = [
-        f"<h1>Klassenbericht {html.escape(data.assignment)}</h1>",
-        f"<p>{len(data.scores)} Abgaben, Durchschnitt {data.scores.mean():.1f} von "
-        f"{data.max_score:g} Punkten (nur automatisch bewertete Aufgaben).</p>"
-        if len(data.scores) else "<p>Keine Abgaben.</p>",
-        *(_plots(data) if len(data.scores) else []),
-        "<h2>Je Aufgabe</h2>",
-        data.per_exercise.rename(columns={"mittel": "Durchschnitt", "max": "Maximum",
-                                          "volle_punkte": "Anteil volle Punkte"}).to_html(
-            float_format="%.2f"),
-        "<h2>Umformulierungen: verfehlte Kriterien (R1–R4)</h2>",
-        data.criteria_missed.to_html(float_format="%.2f") if not data.criteria_missed.empty
-        else "<p>–</p>",
-        *(["<h2>Rollenspiele: Entscheidungen der Klasse</h2>"]
-          + [_dialog_html(d) for d in data.dialogs] if data.dialogs else []),
-        "<h2>Häufigste Fehlermeldungen</h2>", _list(failures),
-        "<h2>Keine Abgabe</h2>", _list(data.not_submitted),
-        "<h2>Nicht lauffähig</h2>", _list(broken),
-    ]
-    return ("<!doctype html><html lang='de'><meta charset='utf-8'>"
-            f"<title>Klassenbericht {html.escape(data.assignment)}</title><body>"
-            + "\n".join(parts) + "</body></html>")
+    """The class report as HTML (template ``course/templates/klassenbericht.html.j2``;
+    every text from the gradebook or a learner is escaped)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["j2"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    per_exercise = data.per_exercise.rename(columns={
+        "mittel": "Durchschnitt", "max": "Maximum", "volle_punkte": "Anteil volle Punkte"})
+    return env.get_template("klassenbericht.html.j2").render(
+        assignment=data.assignment, submissions=len(data.scores),
+        mean=data.scores.mean() if len(data.scores) else 0.0, max_score=data.max_score,
+        plots=_plots(data) if len(data.scores) else [],
+        per_exercise=_table(per_exercise),
+        criteria_missed=None if data.criteria_missed.empty else _table(data.criteria_missed),
+        dialogs=[_dialog(d) for d in data.dialogs],
+        lists=[("Häufigste Fehlermeldungen", [f"{m} ({n}×)" for m, n in data.top_failures]),
+               ("Keine Abgabe", data.not_submitted),
+               ("Nicht lauffähig", [f"{s}: {r}" for s, r in data.failed_to_run.items()])],
+    )
 
 
 def write_report(root: Path, assignment: str, failed: dict[str, str] | None = None) -> Path:
