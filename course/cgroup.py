@@ -197,7 +197,7 @@ class Cgroup:
             for child in sorted(path.glob("*/"), reverse=True):
                 if (child / "cgroup.procs").exists():
                     Cgroup({"x": child}, self.version).remove()
-        for _ in range(50):
+        for _ in range(250):  # killed processes can take seconds to leave on a busy machine
             pids = self.pids()
             if not pids:
                 break

@@ -32,14 +32,19 @@ from course.sandbox import CGROUP_ENV, FOLDER_PREFIX, MAX_MEMORY, MAX_PROCESSES,
 def sweep() -> None:
     """Remove the folders and cgroups of kernels whose grading process has gone (killed by
     ``./grade``'s watchdog, or a crash) before it could clean up after them."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
-        pid = folder.name[len(FOLDER_PREFIX):].partition("-")[0]
+    folders = {p.name: p for p in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*")}
+    probe = Cgroup.named(f"{FOLDER_PREFIX}probe")
+    # a cgroup whose folder went first (its processes were still exiting) is found too
+    groups = {p.name for p in probe.path.parent.glob(f"{FOLDER_PREFIX}*-*")} if probe else set()
+    for name in sorted(set(folders) | groups):
+        pid = name[len(FOLDER_PREFIX):].partition("-")[0]
         if not pid.isdigit() or Path(f"/proc/{pid}").exists():
             continue
-        group = Cgroup.named(folder.name)
+        group = Cgroup.named(name)
         if group is not None and group.path.is_dir():
             group.remove()
-        shutil.rmtree(folder, ignore_errors=True)
+        if name in folders:
+            shutil.rmtree(folders[name], ignore_errors=True)
 
 
 class SandboxKernelManager(AsyncKernelManager):

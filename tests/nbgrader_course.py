@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import copy
+import fcntl
+import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,6 +36,40 @@ def make_course(root: Path, modules: list[str] | None = None) -> Path:
     shutil.copy(REPO / "nbgrader_config.py", root)
     for module in modules or [p.name for p in (REPO / "source").iterdir() if p.is_dir()]:
         shutil.copytree(REPO / "source" / module, root / "source" / module)
+    return root
+
+
+# Courses already built with `nbgrader generate_assignment` (source/, release/, gradebook),
+# shared by every test file and worker of a run; keyed by what the build reads.
+CACHE = Path(tempfile.gettempdir()) / f"kurs-nbgrader-courses-{os.getuid()}"
+
+
+def _build_key(modules: list[str]) -> str:
+    digest = hashlib.sha256(" ".join(modules).encode())
+    files = [REPO / "nbgrader_config.py", *sorted((REPO / "course").glob("*.py"))]
+    for module in modules:
+        files += sorted(p for p in (REPO / "source" / module).rglob("*") if p.is_file())
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def released_course(root: Path, modules: list[str] | None = None) -> Path:
+    """``make_course`` plus ``nbgrader generate_assignment`` for each module: built once per
+    set of modules and content, then copied (nbgrader is slow to start and to build)."""
+    modules = modules or [p.name for p in sorted((REPO / "source").iterdir()) if p.is_dir()]
+    built = CACHE / _build_key(modules)
+    CACHE.mkdir(exist_ok=True)
+    with (CACHE / f"{built.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another worker may be building the same course
+        if not built.exists():
+            draft = make_course(CACHE / f"{built.name}.draft-{os.getpid()}", modules)
+            for module in modules:
+                nbgrader(draft, "generate_assignment", module, "--force")
+            shutil.rmtree(draft / ".home", ignore_errors=True)
+            draft.rename(built)
+    shutil.copytree(built, root, dirs_exist_ok=True)
     return root
 
 

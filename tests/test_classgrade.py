@@ -18,7 +18,7 @@ from .nbgrader_course import (
     isolated_env,
     make_course,
     max_code_score,
-    nbgrader,
+    released_course,
     scores,
     solutions,
     submission,
@@ -39,8 +39,7 @@ def grade(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Run, Run]:
-    root = make_course(tmp_path_factory.mktemp("klasse"), [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    root = released_course(tmp_path_factory.mktemp("klasse"), [M])
     sol = solutions(M)
     submit(root, "anna", M, submission(root, M, sol))
     submit(root, "ben", M, submission(root, M, sol))
@@ -137,9 +136,8 @@ def test_resubmission_is_graded_again(graded) -> None:  # noqa: ANN001
 
 def test_several_assignments_share_the_workers(tmp_path: Path) -> None:
     """Can one run grade two modules, naming each learner with the module, one report each?"""
-    root = make_course(tmp_path / "kurs", ["01_gespraechsstruktur", M])
+    root = released_course(tmp_path / "kurs", ["01_gespraechsstruktur", M])
     for module in ("01_gespraechsstruktur", M):
-        nbgrader(root, "generate_assignment", module, "--force")
         submit(root, "anna", module, submission(root, module, solutions(module)))
     proc = subprocess.run(
         [sys.executable, "-m", "course.classgrade", "--all", "--root", str(root)],
@@ -161,8 +159,7 @@ def test_report_counts_the_class_choices_in_the_role_plays(tmp_path: Path) -> No
     from course.dialog import ending_stats, example_path, load_scenario
 
     m10 = "10_abschluss"
-    root = make_course(tmp_path / "kurs", [m10])
-    nbgrader(root, "generate_assignment", m10, "--force")
+    root = released_course(tmp_path / "kurs", [m10])
     vpn = load_scenario("vpn-wieder")
     hung_up = example_path(vpn, ending_stats(vpn)["aufgelegt"].example)
     partial = json.loads((Path(__file__).parent / "data" / "partial" / f"{m10}.json")
@@ -211,8 +208,7 @@ def test_watchdog_stops_one_learner_and_grades_the_rest(tmp_path: Path) -> None:
     """Does ./grade stop a learner whose grading runs past --learner-timeout, record them
     as failed with the reason, and still grade and give feedback to the learners that
     came after them in the same worker?"""
-    root = make_course(tmp_path, [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    root = released_course(tmp_path, [M])
     sol = solutions(M)
     slow = "import time\ntime.sleep(19)\n"  # 3 answer cells: under cell timeout and budget
     submit(root, "anna", M, submission(root, M, {
@@ -237,8 +233,7 @@ def test_watchdog_stops_one_learner_and_grades_the_rest(tmp_path: Path) -> None:
 def test_grade_script_grades_the_course_it_is_called_in(tmp_path: Path) -> None:
     """Does `/path/to/checkout/grade 03_vier_ohren`, called in another course folder (the
     workshop's grading account in its own folder), grade that folder, not the checkout?"""
-    root = make_course(tmp_path, [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    root = released_course(tmp_path, [M])
     submit(root, "anna", M, submission(root, M, solutions(M)))
     proc = subprocess.run([str(REPO / "grade"), M], cwd=root, env=isolated_env(root),
                           capture_output=True, text=True, timeout=600)

@@ -26,9 +26,9 @@ from .nbgrader_course import (
     autograded_nb,
     formgrader_html,
     isolated_env,
-    make_course,
     nbgrader,
     release_nb,
+    released_course,
     scores,
     solutions,
     submission,
@@ -110,11 +110,10 @@ EXPECTED = {"loesung": 19, "teilweise": PARTIAL["points"], "doppelte_antwort": 1
 
 
 def _class(root: Path) -> Path:
-    make_course(root, [M])
+    released_course(root, [M])
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
         config.write(f"\nc.LimitedExecute.notebook_budget = {BUDGET}\n"
                      f"c.SandboxKernelManager.memory_limit = {MEMORY}\n")
-    nbgrader(root, "generate_assignment", M, "--force")
     assert release_nb(root, M)
     for student, nb in _learners(root).items():
         submit(root, student, M, nb)

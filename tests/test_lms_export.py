@@ -21,7 +21,14 @@ from course.classgrade import main
 from course.lms import ClassListError, MoodleCsv, State, export_moodle, inert_cell
 
 from .conftest import REPO
-from .nbgrader_course import isolated_env, make_course, nbgrader, solutions, submission, submit
+from .nbgrader_course import (
+    isolated_env,
+    nbgrader,
+    released_course,
+    solutions,
+    submission,
+    submit,
+)
 
 # nbgrader's own add_submission trips SQLAlchemy's autoflush warnings; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")
@@ -299,8 +306,7 @@ def test_graded_class_exports_as_expected(tmp_path: Path) -> None:
     list imported into nbgrader, anna graded, ben late, dora without submission, emil's
     file corrupt (its text a spreadsheet formula), fritz's reflection still to be graded
     by hand. Is the export the hand-written file, byte for byte?"""
-    root = make_course(tmp_path / "kurs", [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    root = released_course(tmp_path / "kurs", [M])
     (root / "klasse.csv").write_text(KLASSE, encoding="utf-8")
     nbgrader(root, "db", "student", "import", "klasse.csv")
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}", COURSE) as gb:

@@ -15,9 +15,9 @@ import pytest
 
 from .conftest import MODULES, REPO
 from .nbgrader_course import (
-    make_course,
     max_code_score,
     nbgrader,
+    released_course,
     scores,
     solutions,
     submission,
@@ -72,9 +72,8 @@ def partial_spec(module: str) -> dict:
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_course(tmp_path_factory.mktemp("module"))
+    root = released_course(tmp_path_factory.mktemp("module"), MODULES)
     for module in MODULES:
-        nbgrader(root, "generate_assignment", module, "--force")
         submit(root, "loesung", module, submission(root, module, solutions(module)))
         submit(root, "unberuehrt", module, submission(root, module, {}))
         if (PARTIAL / f"{module}.json").exists():

@@ -15,9 +15,9 @@ import pytest
 
 from .nbgrader_course import (
     SWAPPED_B,
-    make_course,
     max_code_score,
     nbgrader,
+    released_course,
     scores,
     solutions,
     submission,
@@ -38,9 +38,7 @@ class Run:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = make_course(tmp_path_factory.mktemp("kurs"), [M01, M03])
-    for module in (M01, M03):
-        nbgrader(root, "generate_assignment", module, "--force")
+    root = released_course(tmp_path_factory.mktemp("kurs"), [M01, M03])
     sol = solutions(M03)
     submit(root, "loesung", M03, submission(root, M03, sol))
     submit(root, "unberuehrt", M03, submission(root, M03, {}))

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from .conftest import MODULES, REPO
-from .nbgrader_course import make_course, nbgrader
+from .nbgrader_course import released_course
+
+pytestmark = pytest.mark.nbgrader
 
 SOLUTION = re.compile(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", re.S)
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
@@ -22,10 +24,7 @@ def _cells(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def regenerated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_course(tmp_path_factory.mktemp("regen"))
-    for module in MODULES:
-        nbgrader(root, "generate_assignment", module, "--force")
-    return root
+    return released_course(tmp_path_factory.mktemp("regen"), MODULES)
 
 
 @pytest.mark.parametrize("module", MODULES)

@@ -20,9 +20,9 @@ from course import sandbox
 from .hostile import MEMORY, PAYLOADS, hand_in_fake_course_package, socket_folder
 from .nbgrader_course import (
     autograded_nb,
-    make_course,
     max_code_score,
     nbgrader,
+    released_course,
     scores,
     solutions,
     submission,
@@ -77,10 +77,9 @@ class Listener:
 def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
     sandbox.check()
     listener = Listener()
-    root = make_course(tmp_path_factory.mktemp("sandbox"), [M])
+    root = released_course(tmp_path_factory.mktemp("sandbox"), [M])
     with (root / "nbgrader_config.py").open("a", encoding="utf-8") as config:
         config.write(f"\nc.SandboxKernelManager.memory_limit = {MEMORY}\n")
-    nbgrader(root, "generate_assignment", M, "--force")
     sol = solutions(M)
     submit(root, "anna", M, submission(root, M, {
         **sol, "m03_umformulierung": f'umformulierung = "{SECRET}"'}))

@@ -23,9 +23,9 @@ from .conftest import REPO
 from .nbgrader_course import (
     formgrader_html,
     isolated_env,
-    make_course,
     max_code_score,
     nbgrader,
+    released_course,
     scores,
     solutions,
     submission,
@@ -181,8 +181,7 @@ def _key_lines() -> list[str]:
 
 
 def _class(root: Path) -> Path:
-    make_course(root, [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    released_course(root, [M])
     for student, answers in HONEST.items():
         submit(root, student, M, submission(root, M, answers))
     for student, code in ATTACKS.items():
@@ -256,8 +255,7 @@ def test_attack_notebook_says_why(nbgrader_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def small_class(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = make_course(tmp_path_factory.mktemp("geschlossen"), [M])
-    nbgrader(root, "generate_assignment", M, "--force")
+    root = released_course(tmp_path_factory.mktemp("geschlossen"), [M])
     submit(root, "anna", M, submission(root, M, solutions(M)))
     return root
 
