@@ -49,7 +49,8 @@ RADIO_CSS = (
 # unlabelled selects after their question and makes every feedback area a live region.
 # ipywidgets offers no way to set attributes, so a hidden image runs it once per page
 # (as COPY_BUTTON in course.simulator runs its code) and a MutationObserver keeps it
-# applied to widgets rendered later. When the focused button is disabled (the role-play's
+# applied to widgets rendered later. The role-play's announcer (only its new lines) is a
+# log, a polite live region as well. When the focused button is disabled (the role-play's
 # "Antworten" at its end), focus moves to the debrief instead of falling to the page.
 A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0,last=null;
 function text(el){return el?el.textContent.replace(/\\s+/g,' ').trim():''}
@@ -75,6 +76,8 @@ var box=sel.closest('.widget-dropdown'),own=text(box&&box.querySelector('label')
 var name=[text(head),own].filter(Boolean).join(' – ');if(name)sel.setAttribute('aria-label',name)});
 root.querySelectorAll('img:not([alt])').forEach(function(i){i.alt=CHART_ALT});
 root.querySelectorAll('.kurs-feedback').forEach(function(f){f.setAttribute('role','status');
+f.setAttribute('aria-live','polite')});
+root.querySelectorAll('.kurs-announce').forEach(function(f){f.setAttribute('role','log');
 f.setAttribute('aria-live','polite')})})}
 new MutationObserver(function(){if(!busy){busy=1;requestAnimationFrame(apply)}})
 .observe(document.body,{childList:true,subtree:true});apply()})()"""
@@ -86,6 +89,9 @@ A11Y_CSS = (
     "<style>:is(.kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll) :focus-visible"
     "{outline:3px solid #1a4f8b!important;outline-offset:2px!important}"
     ".kurs-jargon .jupyter-button.mod-warning{background-color:#a84300!important;color:#fff}"
+    # read by screen readers, not shown: the role-play's new lines (course.simulator)
+    ".kurs-announce{position:absolute!important;width:1px;height:1px;overflow:hidden;"
+    "clip-path:inset(50%);white-space:nowrap}"
     "</style>"
 )
 _PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="

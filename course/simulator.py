@@ -138,6 +138,11 @@ class DialogWidget(widgets.VBox):
         )
         self.mood = widgets.HTML()
         self.transcript = widgets.HTML()
+        # Screen readers hear what is new in the conversation, not the whole transcript
+        # again: the new lines go into a live region of their own (course.quiz.A11Y_SCRIPT).
+        self.announce = widgets.HTML()
+        self.announce.add_class("kurs-announce")
+        self._heard: list[str] = []
         self.prompt = widgets.HTML()
         self.options = widgets.RadioButtons(options=[], value=None,
                                             layout=widgets.Layout(width="auto"))
@@ -161,7 +166,8 @@ class DialogWidget(widgets.VBox):
         self.back_button.on_click(lambda _: self.back())
         self.restart_button.on_click(lambda _: self.restart())
         super().__init__([
-            header, widgets.HBox([self.meter, self.mood]), self.transcript, self.inputs,
+            header, widgets.HBox([self.meter, self.mood]), self.transcript, self.announce,
+            self.inputs,
             widgets.HBox([self.say_button, self.back_button, self.restart_button]),
             self.message, self.debrief, self.path_label, self.path_box, self.copy_button,
         ])
@@ -194,15 +200,15 @@ class DialogWidget(widgets.VBox):
 
     def back(self) -> None:
         self.talk.back()
-        self._render()
+        self._render("Zug zurückgenommen.")
 
     def restart(self) -> None:
         self.talk.restart()
-        self._render()
+        self._render("Das Gespräch beginnt von vorn.")
 
     # ------------------------------------------------------------------ display
 
-    def _render(self) -> None:
+    def _render(self, note: str = "") -> None:
         s, talk = self.scenario, self.talk
         self.meter.value = talk.meter
         self.meter.bar_style = (
@@ -211,7 +217,14 @@ class DialogWidget(widgets.VBox):
         )
         state = "Gespräch beendet" if talk.ending else mood(talk.meter, s.meter_max)
         self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {state}"
-        self.transcript.value = self._transcript()
+        lines = self._lines()
+        self.transcript.value = '<div class="kurs-transcript">' + "".join(
+            _speech(who, text, mine=mine) if who else
+            f'<p class="kurs-ending"><b>{html.escape(text)}</b></p>'
+            for who, text, mine in lines) + "</div>"
+        self.announce.value = html.escape(" ".join(
+            [note] * bool(note) + self._news([f"{who}: {text}" if who else text
+                                              for who, text, mine in lines if not mine])))
         self.message.value = ""
         self.back_button.disabled = not talk.turns
         node = talk.node
@@ -243,20 +256,32 @@ class DialogWidget(widgets.VBox):
         )
         self.path_box.value = path_code(self.variable, talk.path)
 
-    def _transcript(self) -> str:
-        s, e = self.scenario, html.escape
-        parts = []
+    def _lines(self) -> list[tuple[str, str, bool]]:
+        """The transcript: (speaker, text, is it the learner's own line); speaker "" for
+        the line that names the ending."""
+        s = self.scenario
+        lines = []
         for turn in self.talk.turns:
-            parts.append(_speech(s.customer, s.nodes[turn.node].line))
-            parts.append(_speech("Du", turn.text, mine=True))
+            lines.append((s.customer, s.nodes[turn.node].line, False))
+            lines.append(("Du", turn.text, True))
         ending = self.talk.ending
         if self.talk.node:
-            parts.append(_speech(s.customer, self.talk.node.line))
+            lines.append((s.customer, self.talk.node.line, False))
         elif ending:
             if ending.line:
-                parts.append(_speech(s.customer, ending.line))
-            parts.append(f'<p class="kurs-ending"><b>Ende: {e(ending.title)}</b></p>')
-        return '<div class="kurs-transcript">' + "".join(parts) + "</div>"
+                lines.append((s.customer, ending.line, False))
+            lines.append(("", f"Ende: {ending.title}", False))
+        return lines
+
+    def _news(self, heard: list[str]) -> list[str]:
+        """What the learner has not heard yet: the lines after the ones heard before; after
+        a step back or a restart, the line the conversation now stands at."""
+        before, self._heard = self._heard, heard
+        if not before:
+            return []  # the first line is read with the rest of the widget
+        if heard[:len(before)] == before:
+            return heard[len(before):]
+        return heard[-1:]
 
     def _record(self) -> None:
         ending = self.talk.ending
