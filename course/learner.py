@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,13 @@ DEFAULT_DIR = Path.home() / "Kundenkommunikation"
 MANIFEST = ".kursstand.json"
 START = "Start.ipynb"
 LEARNER_CONFIG = REPO / "jupyter-config" / "learner"
+# Set by the workshop learner's JupyterLab (course.workshop_lab) for its kernels: there the
+# hand-in goes through nbgrader's Assignment List and nobody grades themselves.
+WORKSHOP_ENV = "KURS_WORKSHOP"
+
+
+def in_workshop(env: Mapping[str, str] | None = None) -> bool:
+    return bool((os.environ if env is None else env).get(WORKSHOP_ENV))
 
 
 @dataclass
@@ -141,12 +148,17 @@ def _read_manifest(target: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def sync(target: Path, repo: Path = REPO) -> SyncReport:
-    """Bring the learner's folder up to date without touching work the learner changed."""
+def sync(target: Path, repo: Path = REPO, only: Iterable[str] | None = None) -> SyncReport:
+    """Bring the learner's folder up to date without touching work the learner changed;
+    ``only`` limits it to some of the course's files (the workshop delivers just the start
+    page: the modules come through nbgrader's Assignment List)."""
     manifest = _read_manifest(target)
     report = SyncReport()
     metadata = kernel_metadata()
-    for rel, source in course_files(repo).items():
+    files = course_files(repo)
+    if only is not None:
+        files = {rel: files[rel] for rel in only}
+    for rel, source in files.items():
         dest = target / rel
         new = fingerprint(source)
         if not dest.exists():

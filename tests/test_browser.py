@@ -47,6 +47,7 @@ from .browser_lab import (
     learner_lab,
     run_all,
     wait_for_kernel,
+    workshop_lab,
 )
 from .conftest import MODULES, REPO
 from .nbgrader_course import solutions
@@ -773,3 +774,65 @@ def test_jargon_by_keyboard(page, lab: Lab) -> None:  # noqa: ANN001
     widget.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
     assert _cell_count(page) == cells
     _shot(page, "jargon-keyboard.png")
+
+
+# --------------------------------------------------------------------------- workshop learner
+
+
+def test_workshop_lab_is_german_with_the_assignment_list_and_an_honest_check(
+        browser, tmp_path: Path) -> None:  # noqa: ANN001
+    """The workshop learner's JupyterLab (deploy/jupyter-learner/, as the hub starts it):
+    German, opens the start page, the Assignment List is there, nbgrader's Validate is not
+    (toolbar and Assignment List) and its endpoint gives the honest check; the start page
+    offers the check but no self-grading."""
+    module = "03_vier_ohren"
+    with workshop_lab(tmp_path) as lab:
+        fetched = lab.folder / module / f"{module}.ipynb"  # where nbgrader's fetch puts it
+        fetched.parent.mkdir()
+        fetched.write_bytes((REPO / "release" / module / f"{module}.ipynb").read_bytes())
+        sol = solutions(module)
+        _write_answers(lab, module, {
+            **sol, "m03_welches_ohr": sol["m03_welches_ohr"].replace('"Appell"', '"Appel"', 1)})
+        req = urllib.request.Request(
+            f"{lab.url}/assignments/validate", method="POST",
+            data=json.dumps({"path": f"{module}/{module}.ipynb"}).encode(),
+            headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"})
+        answer = json.load(urllib.request.urlopen(req))
+        assert isinstance(answer["value"], dict), f"nbgrader's own Validate: {answer}"
+        (failed,) = answer["value"]["failed"]  # nbgrader's dialog never shows "Success!"
+        assert failed["source"].startswith(f"{module}: vor der Abgabe noch zu klären")
+        assert "„Appel“ ist keine gültige Antwort" in failed["error"]
+        assert "Ob deine Antworten richtig sind" in failed["error"]
+        css = urllib.request.urlopen(f"{lab.url}/custom/custom.css?token={TOKEN}").read()
+        assert b"#fetched_assignments_list .nested_list_item .item_status button" in css
+
+        page = browser.new_page(viewport=SMALL)
+        try:
+            page.goto(f"{lab.url}/lab?token={TOKEN}")
+            page.locator(".jp-RenderedMarkdown h1", has_text="Willkommen zum Kurs").wait_for(
+                timeout=60_000)
+            assert "/lab/tree/Start.ipynb" in page.url
+            assert (lab.folder / "Start.ipynb").is_file()
+            assert page.locator('link[href$="custom/custom.css"]').count() == 1
+            menus = page.locator(".lm-MenuBar-itemLabel").all_inner_texts()
+            assert {"Datei", "Ausführen", "Nbgrader"} <= set(menus), menus
+            page.click(".lm-MenuBar-item:has(.lm-MenuBar-itemLabel:text-is('Nbgrader'))")
+            page.locator(".lm-Menu-itemLabel", has_text="Assignment List").wait_for()
+            page.keyboard.press("Escape")
+            wait_for_kernel(page)
+            run_all(page)
+            panel = page.locator(".kurs-abgabe").first
+            panel.wait_for(timeout=60_000)
+            assert "Nbgrader → Assignment List" in panel.inner_text()
+            playwright.expect(panel.get_by_role("button", name="Vor der Abgabe prüfen")
+                              ).to_have_count(1)
+            playwright.expect(panel.get_by_role("button", name="Selbst bewerten")
+                              ).to_have_count(0)
+            panel.scroll_into_view_if_needed()
+            _shot(page, "workshop-start-1024.png")
+            page.goto(f"{lab.url}/lab/tree/{module}/{module}.ipynb?token={TOKEN}")
+            wait_for_kernel(page)
+            assert page.locator(".jp-NotebookPanel-toolbar .validate-button").count() == 0
+            assert page.locator(".jp-Toolbar button", has_text="Validate").count() == 0
+        finally:
+            page.close()
