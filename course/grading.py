@@ -210,6 +210,29 @@ def _mixed_picks(name: str, value: Any, schemes: Mapping[str, str]) -> dict[str,
     return picks
 
 
+def check_order(name: str, items: Sequence[str]) -> FormCheck:
+    """Self-check without points for an ordering answer: a list holding each of ``items``
+    exactly once (case and spaces do not matter), not whether the order is right."""
+    try:
+        value = answer(name)
+    except Hinweis as hint:
+        print(f"✗ {hint}")
+        return FormCheck(False)
+    if isinstance(value, list | tuple) and all(
+            isinstance(v, str) and not v.strip() for v in value):
+        print(NOT_ANSWERED)
+        return FormCheck(False)
+    allowed = ", ".join(items[:-1]) + f" und {items[-1]}"
+    picked = sorted(str(v).strip().casefold() for v in value) if isinstance(
+        value, list | tuple) else None
+    if picked != sorted(i.casefold() for i in items):
+        print(f"✗ `{name}` soll eine Liste sein, in der {allowed} je genau einmal vorkommen.")
+        return FormCheck(False)
+    print("✓ Form in Ordnung: jedes genau einmal. Ob die Reihenfolge stimmt, zeigt die "
+          "Bewertung.")
+    return FormCheck(True)
+
+
 def check_mixed_format(name: str, schemes: Mapping[str, str]) -> FormCheck:
     """Like :func:`check_format`, for a dict whose items use different label schemes."""
     try:
@@ -508,11 +531,15 @@ def check_answers(names: Iterable[str]) -> None:
     form – not whether it is right. Never raises."""
     frame = sys._getframe(1)
     namespace = {**frame.f_globals, **frame.f_locals}
+    names = list(names)
+    if all(namespace.get(name) is None for name in names):
+        print(NOT_ANSWERED)
+        return
     for name in names:
         value = namespace.get(name)
         kind = type(value).__name__
         if name not in namespace or value is None:
-            print(f"✗ `{name}`: noch keine Antwort.")
+            print(f"➜ `{name}`: noch keine Antwort.")
         elif kind in {"Series", "dict"}:
             print(f"✓ `{name}`: {kind} mit {len(value)} Einträgen.")
         elif kind in {"bool", "bool_"}:
@@ -591,7 +618,7 @@ def check_path(name: str, scenario_id: str) -> FormCheck:
     scenario = load_scenario(scenario_id)
     try:
         value = answer(name)
-        if isinstance(value, str) and not value.strip():
+        if (isinstance(value, str) and not value.strip()) or value == []:
             print(NOT_ANSWERED)
             return FormCheck(False)
         talk = replay(scenario, value)

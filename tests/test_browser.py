@@ -518,17 +518,23 @@ def test_opened_and_saved_notebook_still_gets_updates(page, lab: Lab,  # noqa: A
     learner.sync(lab.folder)  # back to the course's own version for the other tests
 
 
+def _restless_outputs(page) -> list[str]:  # noqa: ANN001
+    """Outputs that alarm a learner who has not answered yet: a ✗, a raw True/False/0,
+    doubled quotes, an internal key."""
+    texts = [t.strip() for t in page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output").all_inner_texts()]
+    return [t for t in texts if "✗" in t or t in {"True", "False", "0", "0.0"}
+            or "„„" in t or "““" in t or "Kriterien (" in t]
+
+
 def _expect_calm_before_answering(page) -> None:  # noqa: ANN001
     """After Run All in an unanswered notebook: notes, but no ✗ and no raw True/False/0."""
     page.set_viewport_size({"width": 1024, "height": 20_000})  # every cell rendered
     panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
     panel.locator(".jp-OutputArea-output", has_text="Noch keine Antwort eingetragen").last.wait_for(
         timeout=60_000)
-    texts = [t.strip() for t in panel.locator(".jp-OutputArea-output").all_inner_texts()]
-    assert len(texts) > 5
-    assert [t for t in texts if "✗" in t] == []
-    assert [t for t in texts if t in {"True", "False", "0", "0.0"}] == []
-    assert [t for t in texts if "„„" in t or "““" in t or "Kriterien (" in t] == []
+    assert len(panel.locator(".jp-OutputArea-output").all_inner_texts()) > 5
+    assert _restless_outputs(page) == []
 
 
 def _pick_by_keyboard(page, select, option: str) -> None:  # noqa: ANN001
@@ -673,8 +679,8 @@ def _expect_described_plots(page) -> None:  # noqa: ANN001
 @pytest.mark.parametrize("module", MODULES)
 def test_module_passes_axe_and_fits_at_1024(page, lab: Lab, module: str) -> None:  # noqa: ANN001
     """After Run All, axe-core finds no critical or serious violation in anything the course
-    shows (widgets, text, outputs, plots); at 1024 px no code cell scrolls sideways; a
-    screenshot at 1024×768 of the graded part."""
+    shows (widgets, text, outputs, plots); at 1024 px no code cell scrolls sideways; no ✗
+    or raw value before any answer; a screenshot at 1024×768 of the graded part."""
     page.set_viewport_size(SMALL)
     page.goto(lab.open(f"{module}/{module}.ipynb"))
     wait_for_kernel(page)
@@ -685,6 +691,7 @@ def test_module_passes_axe_and_fits_at_1024(page, lab: Lab, module: str) -> None
     page.wait_for_timeout(1000)
     assert _axe(page, CONTENT) == []
     assert _sideways(page) == []
+    assert _restless_outputs(page) == [], "a calm notebook before any answer"
     if module == "09_video_und_dokumentation":
         _expect_described_plots(page)
     page.set_viewport_size(SMALL)

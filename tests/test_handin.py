@@ -125,3 +125,15 @@ def test_workshop_delivers_only_the_start_page(tmp_path: Path) -> None:
     assert report.copied == [learner.START]
     assert sorted(p.name for p in tmp_path.iterdir()) == [learner.MANIFEST, learner.START]
     assert learner.find_course_dir(tmp_path / M03, env={}) == tmp_path.resolve()
+
+
+def test_order_answer_form_is_checked(tmp_path: Path) -> None:
+    """Module 04's order self-check is a course check now, so the honest check runs it."""
+    module = "04_gfk"
+    sol = solutions(module)
+    grade_id = next(g for g, src in sol.items() if "gfk_reihenfolge =" in src)
+    nb = submission(REPO, module, {**sol, grade_id: 'gfk_reihenfolge = ["C", "D", "A", "A"]'})
+    path = tmp_path / f"{module}.ipynb"
+    nbformat.write(nb, path)
+    result = handin.check(path, REPO / "release" / module / f"{module}.ipynb")
+    assert any("A, B, C und D je genau einmal" in p for p in result.problems), result.problems
