@@ -396,8 +396,9 @@ def test_dialog_long_replies_stay_readable(page, lab: Lab) -> None:  # noqa: ANN
 
 
 def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
-    """Can a learner play a turn, step back and restart with the keyboard alone, without a
-    cell moved or duplicated? A screen reader hears each new line, not the transcript."""
+    """Can a learner choose a reply, step back, restart and type a free reply with the
+    keyboard alone, without a cell moved or duplicated? A screen reader hears each new
+    line, not the transcript."""
     s = load_scenario("vip-crm")
     widget = _open_dialog(page, lab, "vip_crm")
     cells = _cell_texts(page)
@@ -438,6 +439,40 @@ def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
     restart.focus()
     page.keyboard.press("Space")
     _expect_dialog_state(widget, Conversation(s))
+
+    # a free-text turn: Shift+Tab from „Antworten“ into the text, type, Tab back, Enter
+    s = load_scenario("vpn-wieder")
+    widget = page.locator(".kurs-dialog", has_text=load_quizzes(DIALOG_MODULE)[
+        "vpn_wieder"].question[:40]).first
+    widget.scroll_into_view_if_needed()
+    talk = Conversation(s)
+    free = next(n for n, c in enumerate(s.nodes[s.start].choices, start=1)
+                if c.next in s.nodes and s.nodes[c.next].free_text)
+    radios = widget.get_by_role("radio")
+    radios.first.focus()
+    page.keyboard.press("Space")
+    for _ in range(free - 1):
+        page.wait_for_timeout(150)
+        page.keyboard.press("ArrowDown")
+    playwright.expect(radios.nth(free - 1)).to_be_checked()
+    page.wait_for_timeout(150)
+    answer = widget.get_by_role("button", name="Antworten")
+    answer.focus()
+    page.keyboard.press("Enter")
+    talk.choose(free)
+    _expect_dialog_state(widget, talk)
+    page.keyboard.press("Shift+Tab")
+    box = widget.get_by_placeholder(f"Deine Antwort an {s.customer} …")
+    playwright.expect(box).to_be_focused()
+    text = "Das ist ärgerlich, dass das VPN wieder streikt. Ich schaue mir das sofort an."
+    page.keyboard.type(text, delay=5)
+    page.wait_for_timeout(300)
+    page.keyboard.press("Tab")
+    playwright.expect(answer).to_be_focused()
+    page.keyboard.press("Enter")
+    talk.answer(text)
+    _expect_dialog_state(widget, talk)
+    widget.locator(".kurs-transcript", has_text=text).wait_for()
     assert _cell_texts(page) == cells, "a key went to JupyterLab and changed the cells"
 
 
@@ -446,10 +481,6 @@ def test_dialog_is_keyboard_operable(page, lab: Lab) -> None:  # noqa: ANN001
 SMALL = {"width": 1024, "height": 768}
 AXE = ARTIFACTS / "node" / "node_modules" / "axe-core" / "axe.min.js"  # scripts/setup-axe
 ROOTS = ".kurs-quiz, .kurs-dialog, .kurs-abgabe, .kurs-protokoll"
-
-
-def _cell_count(page) -> int:  # noqa: ANN001
-    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").count()
 
 
 def _cell_texts(page) -> list[str]:  # noqa: ANN001
@@ -537,6 +568,16 @@ def _expect_calm_before_answering(page) -> None:  # noqa: ANN001
     assert _restless_outputs(page) == []
 
 
+def _contrast(css_a: str, css_b: str) -> float:
+    """WCAG contrast ratio of two CSS colours ``rgb(r, g, b)``."""
+    def luminance(css: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(css_a), luminance(css_b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
 def _pick_by_keyboard(page, select, option: str) -> None:  # noqa: ANN001
     """Focus a dropdown and move to ``option`` with the arrow keys, at a person's pace."""
     options = select.locator("option").evaluate_all(  # ipywidgets writes spaces as &nbsp;
@@ -586,6 +627,11 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     playwright.expect(radios.nth(1)).to_be_checked()
     assert radios.nth(1).evaluate("r => r === document.activeElement")
     page.keyboard.press("Tab")  # one tab stop per group: on to „Prüfen“
+    ring = page.evaluate("""() => { const s = getComputedStyle(document.activeElement);
+        return [document.activeElement.textContent, s.outlineStyle, s.outlineWidth,
+                s.outlineColor]; }""")
+    assert ring[:3] == ["Prüfen", "solid", "3px"], ring
+    assert _contrast(ring[3], "rgb(255, 255, 255)") >= 3, f"focus ring {ring[3]} on white"
     page.keyboard.press("Enter")
     feedback = widget.locator(".kurs-feedback")
     playwright.expect(feedback).to_have_attribute("aria-live", "polite")
@@ -762,7 +808,7 @@ def test_jargon_by_keyboard(page, lab: Lab) -> None:  # noqa: ANN001
     module = "00_einfuehrung"
     jargon = next(q for q in load_quizzes(module).values() if isinstance(q, JargonQuiz))
     widget = _open_widget(page, lab, module, ".kurs-jargon", jargon.question[:40])
-    cells = _cell_count(page)
+    cells = _cell_texts(page)
     toggles = widget.locator(".widget-toggle-button")
     playwright.expect(toggles.first).to_have_attribute("data-lm-suppress-shortcuts", "true")
     offset = 0
@@ -779,7 +825,7 @@ def test_jargon_by_keyboard(page, lab: Lab) -> None:  # noqa: ANN001
     widget.get_by_role("button", name="Prüfen").focus()
     page.keyboard.press("Enter")
     widget.locator(".kurs-line", has_text="Alles richtig").wait_for(timeout=10_000)
-    assert _cell_count(page) == cells
+    assert _cell_texts(page) == cells, "a key went to JupyterLab and changed the cells"
     _shot(page, "jargon-keyboard.png")
 
 
