@@ -35,7 +35,7 @@ from course.dialog import (
     replay,
     walks,
 )
-from course.quiz import PLEASE_CHOOSE
+from course.quiz import PLEASE_CHOOSE, TEXT_STUB
 from course.simulator import mood
 
 from .browser_lab import (
@@ -606,8 +606,9 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     """Module 05 has every kind of practice quiz but the jargon one (own test): single
     choice, ordering and classification (dropdowns, a prompt first) and a rewrite. Arrow
     keys choose within a radio group and a dropdown, letters go into the text, Tab and
-    Enter check; no cell is moved or duplicated, feedback sits in a live region. nbgrader's
-    English Validate button is gone."""
+    Enter check; no cell is moved or duplicated, feedback sits in a live region; a double
+    click opens the reflection answer for typing. nbgrader's English Validate button is
+    gone."""
     module = "05_deeskalation"
     quizzes = load_quizzes(module)
     single = next(q for q in quizzes.values() if isinstance(q, SingleChoice))
@@ -670,6 +671,18 @@ def test_quizzes_by_keyboard_alone(page, lab: Lab) -> None:  # noqa: ANN001
     _check_by_keyboard(page, box, "Bestanden!")
     assert _cell_texts(page) == cells, "a key went to JupyterLab and changed the cells"
     _shot(page, "keyboard-05-1024.png")
+
+    # the reflection answer: a double click opens it for typing, the stub gives way
+    reflection = page.locator(f"{PANEL} .jp-MarkdownCell", has_text=TEXT_STUB).last
+    reflection.scroll_into_view_if_needed()
+    index = cells.index(TEXT_STUB)
+    reflection.locator(".jp-RenderedMarkdown").dblclick()
+    page.wait_for_timeout(400)
+    page.keyboard.type("Ab max. dd xy: meine Antwort", delay=5)  # shortcut letters
+    after = _cell_texts(page)
+    assert after[index] == "Ab max. dd xy: meine Antwort", after[index]
+    assert after[:index] + after[index + 1:] == cells[:index] + cells[index + 1:]
+    assert page.locator(".jp-Dialog").count() == 0
 
 
 def _axe(page, roots: str) -> list[dict]:  # noqa: ANN001
