@@ -522,9 +522,11 @@ def show(folder: Path | str | None = None) -> Any:
             self.reaktion = widgets.Textarea(layout=wide)
             self.ruhig = widgets.RadioButtons(options=["ja", "nein"], value=None)
             self.anders = widgets.Textarea(layout=wide)
+            fit = widgets.Layout(width="auto")  # the whole label, not "Export für Mentor…"
             self.save_button = widgets.Button(description="Eintrag speichern",
-                                              button_style="primary")
-            self.export_button = widgets.Button(description="Export für Mentor/in")
+                                              button_style="primary", layout=fit)
+            self.export_button = widgets.Button(description="Export für Mentor/in",
+                                                layout=widgets.Layout(width="auto"))
             self.message = widgets.HTML()
             self.message.add_class("kurs-feedback")
             self.summary = widgets.HTML()

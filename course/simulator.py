@@ -40,6 +40,11 @@ def mood(meter: int, maximum: int) -> str:
     return next(label for limit, label in MOODS if scaled <= limit)
 
 
+def bar_style(meter: int, maximum: int) -> str:
+    """The meter's colour agrees with its label: green only while the customer is calm."""
+    return {"ruhig": "success", "angespannt": "warning"}.get(mood(meter, maximum), "danger")
+
+
 def path_code(variable: str, path: Sequence[int | str]) -> str:
     return f"{variable} = {list(path)!r}"
 
@@ -64,6 +69,9 @@ def meter_svg(meters: Sequence[int], maximum: int, width: int = 320, height: int
     ticks = "".join(
         f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{v}</text>'
         for v in (0, maximum // 2, maximum)
+    ) + "".join(  # the turns on the other axis: 0 is the start of the call
+        f'<text x="{x(i):.1f}" y="{bottom + 11}" font-size="10" text-anchor="middle">{i}</text>'
+        for i in range(len(meters))
     )
     label = "Verlauf der Eskalation: " + ", ".join(str(v) for v in meters)
     return (
@@ -71,7 +79,7 @@ def meter_svg(meters: Sequence[int], maximum: int, width: int = 320, height: int
         f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#666"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#666"/>{ticks}'
-        f'<text x="{(left + right) / 2:.0f}" y="{height - 6}" font-size="11" '
+        f'<text x="{(left + right) / 2:.0f}" y="{height - 1}" font-size="11" '
         f'text-anchor="middle">Zug</text>'
         f'<text x="10" y="{(top + bottom) / 2:.0f}" font-size="11" text-anchor="middle" '
         f'transform="rotate(-90 10 {(top + bottom) / 2:.0f})">Eskalation</text>'
@@ -211,10 +219,7 @@ class DialogWidget(widgets.VBox):
     def _render(self, note: str = "") -> None:
         s, talk = self.scenario, self.talk
         self.meter.value = talk.meter
-        self.meter.bar_style = (
-            "success" if talk.meter <= s.meter_max * 0.3
-            else "warning" if talk.meter <= s.meter_max * 0.6 else "danger"
-        )
+        self.meter.bar_style = bar_style(talk.meter, s.meter_max)
         state = "Gespräch beendet" if talk.ending else mood(talk.meter, s.meter_max)
         self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {state}"
         lines = self._lines()

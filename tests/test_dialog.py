@@ -318,6 +318,17 @@ def test_widget_plays_steps_back_restarts_and_debriefs() -> None:
     assert w.path_box.value == "pfad_test = []"
 
 
+def test_meter_colour_agrees_with_its_label() -> None:
+    """Green only while the label says „ruhig“: 3 of 10 is „angespannt“, so not green."""
+    from course.simulator import bar_style, meter_svg, mood
+
+    assert (mood(3, 10), bar_style(3, 10)) == ("angespannt", "warning")
+    assert (mood(2, 10), bar_style(2, 10)) == ("ruhig", "success")
+    assert bar_style(8, 10) == bar_style(10, 10) == "danger"
+    svg = meter_svg([4, 6, 3], 10)
+    assert all(f'text-anchor="middle">{i}</text>' in svg for i in range(3)), "turn labels"
+
+
 def test_widget_announces_only_the_new_lines() -> None:
     """Does the live region hold only what is new (the customer's reply, the ending), not
     the whole transcript, and say so after a step back or a restart?"""

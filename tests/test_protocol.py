@@ -370,6 +370,7 @@ def test_export_of_an_empty_protocol(tmp_path: Path) -> None:
 def test_widget_saves_shows_errors_and_exports(tmp_path: Path) -> None:
     """Does the form save a valid entry, refuse a bad one with messages, and export?"""
     w = protocol.show(tmp_path)
+    assert w.export_button.layout.width == "auto", "the whole label shows"
     for select in (w.kanal, w.stimmung):  # a prompt first, no answer preselected
         assert select.index == 0 and select.label == PLEASE_CHOOSE and select.value == ""
     w.save_button.click()
