@@ -223,6 +223,29 @@ def _mixed_picks(name: str, value: Any, schemes: Mapping[str, str]) -> dict[str,
     return picks
 
 
+def check_order(name: str, items: Sequence[str]) -> FormCheck:
+    """Self-check without points for an ordering answer: a list holding each of ``items``
+    exactly once (case and spaces do not matter), not whether the order is right."""
+    try:
+        value = answer(name)
+    except Hinweis as hint:
+        print(f"✗ {hint}")
+        return FormCheck(False)
+    if isinstance(value, list | tuple) and all(
+            isinstance(v, str) and not v.strip() for v in value):
+        print(NOT_ANSWERED)
+        return FormCheck(False)
+    allowed = ", ".join(items[:-1]) + f" und {items[-1]}"
+    picked = sorted(str(v).strip().casefold() for v in value) if isinstance(
+        value, list | tuple) else None
+    if picked != sorted(i.casefold() for i in items):
+        print(f"✗ `{name}` soll eine Liste sein, in der {allowed} je genau einmal vorkommen.")
+        return FormCheck(False)
+    print("✓ Form in Ordnung: jedes genau einmal. Ob die Reihenfolge stimmt, zeigt die "
+          "Bewertung.")
+    return FormCheck(True)
+
+
 def check_mixed_format(name: str, schemes: Mapping[str, str]) -> FormCheck:
     """Like :func:`check_format`, for a dict whose items use different label schemes."""
     try:
@@ -520,11 +543,15 @@ def check_answers(names: Iterable[str], namespace: Mapping[str, Any] | None = No
     notebook's) whether it exists and has a usable form – not whether it is right. Never
     raises."""
     namespace = notebook_namespace() if namespace is None else namespace
+    names = list(names)
+    if all(namespace.get(name) is None for name in names):
+        print(NOT_ANSWERED)
+        return
     for name in names:
         value = namespace.get(name)
         kind = type(value).__name__
         if name not in namespace or value is None:
-            print(f"✗ `{name}`: noch keine Antwort.")
+            print(f"➜ `{name}`: noch keine Antwort.")
         elif kind in {"Series", "dict"}:
             print(f"✓ `{name}`: {kind} mit {len(value)} Einträgen.")
         elif kind in {"bool", "bool_"}:
@@ -603,7 +630,7 @@ def check_path(name: str, scenario_id: str) -> FormCheck:
     scenario = load_scenario(scenario_id)
     try:
         value = answer(name)
-        if isinstance(value, str) and not value.strip():
+        if (isinstance(value, str) and not value.strip()) or value == []:
             print(NOT_ANSWERED)
             return FormCheck(False)
         talk = replay(scenario, value)

@@ -67,11 +67,17 @@ def show() -> widgets.VBox:
         out.value = action(pick.value, folder)
 
     check.on_click(lambda _: run(_check))
-    if selfgrade.modules():
+    workshop = learner.in_workshop()
+    if selfgrade.modules() and not workshop:
         grade = widgets.Button(description="Selbst bewerten", layout=widgets.Layout(width="auto"))
         grade.on_click(lambda _: run(_grade))
         buttons.append(grade)
     head = widgets.HTML(f"{PAGE_HEAD}<b>Welches Modul willst du abgeben?</b>")
-    box = widgets.VBox([head, pick, widgets.HBox(buttons), out])
+    rows = [head, pick, widgets.HBox(buttons), out]
+    if workshop:
+        rows.insert(3, widgets.HTML(
+            "Abgeben im Workshop: Menü <b>Nbgrader → Assignment List</b>, beim Modul auf "
+            "<b>Submit</b> (so oft du willst, es zählt die letzte Abgabe)."))
+    box = widgets.VBox(rows)
     box.add_class("kurs-abgabe")
     return box

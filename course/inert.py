@@ -22,6 +22,7 @@ HTML_TYPES = ("text/html", "text/markdown")
 REMOVED = "[Aktiver Inhalt (Skript oder SVG) wurde für die Anzeige entfernt.]"
 # A markdown link or image whose target runs code when clicked, e.g. [x](javascript:…).
 QUOTE = re.compile(r"^(\s*)&gt;", re.M)
+FIGURE_MARK = 'class="kurs-figur"'  # course.figures.FIGURE_CLASS (no import: no matplotlib)
 SCRIPT_LINK = re.compile(r"\]\(\s*(?:javascript|vbscript|data)\s*:", re.I)
 
 
@@ -47,6 +48,10 @@ def inert_output(output: NotebookNode) -> None:
     data = output.get("data")
     if not isinstance(data, dict):
         return
+    if "image/png" in data and FIGURE_MARK in _join(data.get("text/html", "")):
+        # A described figure (course.figures): its <img> holds a data: URL, which cleaning
+        # would remove; the PNG beside it shows the same picture.
+        del data["text/html"]
     for mime in list(data):
         if mime in ACTIVE or mime.endswith("+javascript"):
             del data[mime]

@@ -14,7 +14,7 @@ import json
 import os
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,13 @@ DEFAULT_DIR = Path.home() / "Kundenkommunikation"
 MANIFEST = ".kursstand.json"
 START = "Start.ipynb"
 LEARNER_CONFIG = REPO / "jupyter-config" / "learner"
+# Set by the workshop learner's JupyterLab (course.workshop_lab) for its kernels: there the
+# hand-in goes through nbgrader's Assignment List and nobody grades themselves.
+WORKSHOP_ENV = "KURS_WORKSHOP"
+
+
+def in_workshop(env: Mapping[str, str] | None = None) -> bool:
+    return bool((os.environ if env is None else env).get(WORKSHOP_ENV))
 
 
 @dataclass
@@ -48,19 +55,22 @@ def _digest(path: Path) -> str:
 
 
 def _cell_sources(path: Path) -> list[list[str]] | None:
-    """Type and source of every cell, or None if the file is no readable notebook."""
+    """Type and source of every cell that holds text, or None if the file is no readable
+    notebook. Empty cells do not count: Shift+Enter on the last cell adds one."""
     try:
         cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-        return [[c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
-                 else c["source"]] for c in cells]
+        sources = [[c["cell_type"], "".join(c["source"]) if isinstance(c["source"], list)
+                    else c["source"]] for c in cells]
     except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
         return None
+    return [cell for cell in sources if isinstance(cell[1], str) and cell[1].strip()]
 
 
 def fingerprint(path: Path) -> str:
-    """What makes a file the learner's work: for a notebook the cell sources only (not
-    metadata, outputs or execution counts, which JupyterLab changes on open, run and
-    autosave); for any other file, or a notebook that cannot be read, its bytes."""
+    """What makes a file the learner's work: for a notebook the text of its cells only
+    (not metadata, outputs, execution counts or empty cells, which JupyterLab changes or
+    adds on open, run and autosave); for any other file, or a notebook that cannot be
+    read, its bytes."""
     cells = _cell_sources(path) if path.suffix == ".ipynb" else None
     if cells is None:
         return _digest(path)
@@ -76,6 +86,45 @@ def _unchanged_since_delivery(dest: Path, recorded: str | None) -> bool:
     if recorded.startswith(NOTEBOOK_MARK):
         return fingerprint(dest) == recorded
     return _digest(dest) == recorded
+
+
+def kernel_metadata() -> dict[str, dict]:
+    """The notebook metadata JupyterLab writes when this environment's Python kernel
+    starts. A notebook delivered with it opens unchanged (no unsaved-changes dot, nothing
+    for autosave to write, no "save changes?" question when the tab is closed)."""
+    display_name = "Python 3 (ipykernel)"
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        display_name = KernelSpecManager().get_kernel_spec("python3").display_name
+    except Exception:  # noqa: BLE001 - no kernel spec here: ipykernel's default name
+        pass
+    return {
+        "kernelspec": {"display_name": display_name, "language": "python", "name": "python3"},
+        "language_info": {
+            "codemirror_mode": {"name": "ipython", "version": sys.version_info[0]},
+            "file_extension": ".py",
+            "mimetype": "text/x-python",
+            "name": "python",
+            "nbconvert_exporter": "python",
+            "pygments_lexer": f"ipython{sys.version_info[0]}",
+            "version": sys.version.split()[0],  # as ipykernel reports it
+        },
+    }
+
+
+def _deliver(source: Path, dest: Path, metadata: dict[str, dict]) -> None:
+    """Copy a course file; a notebook gets the local kernel's metadata on the way."""
+    if source.suffix == ".ipynb":
+        try:
+            nb = json.loads(source.read_text(encoding="utf-8"))
+            nb.setdefault("metadata", {}).update(metadata)
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            pass
+        else:
+            dest.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", "utf-8")
+            return
+    shutil.copyfile(source, dest)
 
 
 def _beside(path: Path) -> Path:
@@ -99,11 +148,17 @@ def _read_manifest(target: Path) -> dict[str, str]:
     return data if isinstance(data, dict) else {}
 
 
-def sync(target: Path, repo: Path = REPO) -> SyncReport:
-    """Bring the learner's folder up to date without touching work the learner changed."""
+def sync(target: Path, repo: Path = REPO, only: Iterable[str] | None = None) -> SyncReport:
+    """Bring the learner's folder up to date without touching work the learner changed;
+    ``only`` limits it to some of the course's files (the workshop delivers just the start
+    page: the modules come through nbgrader's Assignment List)."""
     manifest = _read_manifest(target)
     report = SyncReport()
-    for rel, source in course_files(repo).items():
+    metadata = kernel_metadata()
+    files = course_files(repo)
+    if only is not None:
+        files = {rel: files[rel] for rel in only}
+    for rel, source in files.items():
         dest = target / rel
         new = fingerprint(source)
         if not dest.exists():
@@ -117,11 +172,11 @@ def sync(target: Path, repo: Path = REPO) -> SyncReport:
             # Changed by the learner, or of unknown origin: theirs. A newer course
             # version goes beside it.
             if manifest.get(rel) not in (new, _digest(source)):
-                shutil.copyfile(source, _beside(dest))
+                _deliver(source, _beside(dest), metadata)
                 report.kept.append(rel)
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, dest)
+        _deliver(source, dest, metadata)
         manifest[rel] = new
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True), "utf-8")
     return report

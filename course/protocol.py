@@ -504,7 +504,12 @@ def show(folder: Path | str | None = None) -> Any:
     """The protocol form for a notebook cell: new entry, weekly summary, export."""
     import ipywidgets as widgets
 
-    from course.quiz import PAGE_HEAD
+    from course.quiz import PAGE_HEAD, PLEASE_CHOOSE
+
+    def choose(options: tuple[str, ...]) -> Any:
+        """A dropdown that starts at a prompt (value ""), not at a preselected answer."""
+        return widgets.Dropdown(options=[(PLEASE_CHOOSE, ""), *[(o, o) for o in options]],
+                                value="")
 
     class ProtocolWidget(widgets.VBox):
         def __init__(self, path: Path) -> None:
@@ -512,14 +517,16 @@ def show(folder: Path | str | None = None) -> Any:
             wide = widgets.Layout(width="95%")
             self.datum = widgets.Text(value=format_date(date.today()),
                                       placeholder="z. B. 3.11.2026")
-            self.kanal = widgets.Dropdown(options=CHANNELS, value=None)
-            self.stimmung = widgets.Dropdown(options=MOODS, value=None)
+            self.kanal = choose(CHANNELS)
+            self.stimmung = choose(MOODS)
             self.reaktion = widgets.Textarea(layout=wide)
             self.ruhig = widgets.RadioButtons(options=["ja", "nein"], value=None)
             self.anders = widgets.Textarea(layout=wide)
+            fit = widgets.Layout(width="auto")  # the whole label, not "Export für Mentor…"
             self.save_button = widgets.Button(description="Eintrag speichern",
-                                              button_style="primary")
-            self.export_button = widgets.Button(description="Export für Mentor/in")
+                                              button_style="primary", layout=fit)
+            self.export_button = widgets.Button(description="Export für Mentor/in",
+                                                layout=widgets.Layout(width="auto"))
             self.message = widgets.HTML()
             self.message.add_class("kurs-feedback")
             self.summary = widgets.HTML()
@@ -579,7 +586,8 @@ def show(folder: Path | str | None = None) -> Any:
                 lines.append(loaded.notice() or "")
             self._say(True, lines)
             self.reaktion.value = self.anders.value = ""
-            self.kanal.value = self.stimmung.value = self.ruhig.value = None
+            self.kanal.value = self.stimmung.value = ""
+            self.ruhig.value = None
             self.refresh(loaded)
 
         def export(self) -> None:

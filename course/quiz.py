@@ -26,6 +26,7 @@ from course.content import (
     SingleChoice,
     load_quizzes,
 )
+from course.handin import TEXT_STUB  # nbgrader's text in a learner's empty answer cell
 
 PLEASE_CHOOSE = "– bitte wählen –"
 
@@ -49,7 +50,11 @@ RADIO_CSS = (
 # unlabelled selects after their question and makes every feedback area a live region.
 # ipywidgets offers no way to set attributes, so a hidden image runs it once per page
 # (as COPY_BUTTON in course.simulator runs its code) and a MutationObserver keeps it
-# applied to widgets rendered later. When the focused button is disabled (the role-play's
+# applied to widgets rendered later. The role-play's announcer (only its new lines) is a
+# log, a polite live region as well. A double click on a text cell (the reflection answer)
+# opens it for typing: JupyterLab only un-renders it and stays in command mode, where the
+# learner's first letters would insert, cut or delete cells. "DEINE ANTWORT HIER" is
+# selected, so the answer replaces it. When the focused button is disabled (the role-play's
 # "Antworten" at its end), focus moves to the debrief instead of falling to the page.
 A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0,last=null;
 function text(el){return el?el.textContent.replace(/\\s+/g,' ').trim():''}
@@ -75,7 +80,15 @@ var box=sel.closest('.widget-dropdown'),own=text(box&&box.querySelector('label')
 var name=[text(head),own].filter(Boolean).join(' – ');if(name)sel.setAttribute('aria-label',name)});
 root.querySelectorAll('img:not([alt])').forEach(function(i){i.alt=CHART_ALT});
 root.querySelectorAll('.kurs-feedback').forEach(function(f){f.setAttribute('role','status');
+f.setAttribute('aria-live','polite')});
+root.querySelectorAll('.kurs-announce').forEach(function(f){f.setAttribute('role','log');
 f.setAttribute('aria-live','polite')})})}
+document.addEventListener('dblclick',function(e){
+var c=e.target.closest&&e.target.closest('.jp-MarkdownCell');if(!c)return;
+function edit(){var ed=c.querySelector('.cm-content');
+if(!ed||c.classList.contains('jp-mod-rendered')||ed.contains(document.activeElement))return;
+ed.focus();if(text(ed)===STUB)window.getSelection().selectAllChildren(ed)}
+setTimeout(edit,50);setTimeout(edit,250)},true);
 new MutationObserver(function(){if(!busy){busy=1;requestAnimationFrame(apply)}})
 .observe(document.body,{childList:true,subtree:true});apply()})()"""
 A11Y_ROOTS = ".kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll"
@@ -86,6 +99,9 @@ A11Y_CSS = (
     "<style>:is(.kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll) :focus-visible"
     "{outline:3px solid #1a4f8b!important;outline-offset:2px!important}"
     ".kurs-jargon .jupyter-button.mod-warning{background-color:#a84300!important;color:#fff}"
+    # read by screen readers, not shown: the role-play's new lines (course.simulator)
+    ".kurs-announce{position:absolute!important;width:1px;height:1px;overflow:hidden;"
+    "clip-path:inset(50%);white-space:nowrap}"
     "</style>"
 )
 _PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
@@ -93,7 +109,7 @@ _PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEA
 
 def _script() -> str:
     return (A11Y_SCRIPT.replace("ROOTS", repr(A11Y_ROOTS))
-            .replace("CHART_ALT", repr(CHART_ALT)))
+            .replace("CHART_ALT", repr(CHART_ALT)).replace("STUB", repr(TEXT_STUB)))
 
 
 PAGE_HEAD = (

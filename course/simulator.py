@@ -40,6 +40,11 @@ def mood(meter: int, maximum: int) -> str:
     return next(label for limit, label in MOODS if scaled <= limit)
 
 
+def bar_style(meter: int, maximum: int) -> str:
+    """The meter's colour agrees with its label: green only while the customer is calm."""
+    return {"ruhig": "success", "angespannt": "warning"}.get(mood(meter, maximum), "danger")
+
+
 def path_code(variable: str, path: Sequence[int | str]) -> str:
     return f"{variable} = {list(path)!r}"
 
@@ -64,6 +69,9 @@ def meter_svg(meters: Sequence[int], maximum: int, width: int = 320, height: int
     ticks = "".join(
         f'<text x="{left - 6}" y="{y(v) + 4:.1f}" font-size="10" text-anchor="end">{v}</text>'
         for v in (0, maximum // 2, maximum)
+    ) + "".join(  # the turns on the other axis: 0 is the start of the call
+        f'<text x="{x(i):.1f}" y="{bottom + 11}" font-size="10" text-anchor="middle">{i}</text>'
+        for i in range(len(meters))
     )
     label = "Verlauf der Eskalation: " + ", ".join(str(v) for v in meters)
     return (
@@ -71,7 +79,7 @@ def meter_svg(meters: Sequence[int], maximum: int, width: int = 320, height: int
         f'height="{height}" xmlns="http://www.w3.org/2000/svg">'
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#666"/>'
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#666"/>{ticks}'
-        f'<text x="{(left + right) / 2:.0f}" y="{height - 6}" font-size="11" '
+        f'<text x="{(left + right) / 2:.0f}" y="{height - 1}" font-size="11" '
         f'text-anchor="middle">Zug</text>'
         f'<text x="10" y="{(top + bottom) / 2:.0f}" font-size="11" text-anchor="middle" '
         f'transform="rotate(-90 10 {(top + bottom) / 2:.0f})">Eskalation</text>'
@@ -138,6 +146,11 @@ class DialogWidget(widgets.VBox):
         )
         self.mood = widgets.HTML()
         self.transcript = widgets.HTML()
+        # Screen readers hear what is new in the conversation, not the whole transcript
+        # again: the new lines go into a live region of their own (course.quiz.A11Y_SCRIPT).
+        self.announce = widgets.HTML()
+        self.announce.add_class("kurs-announce")
+        self._heard: list[str] = []
         self.prompt = widgets.HTML()
         self.options = widgets.RadioButtons(options=[], value=None,
                                             layout=widgets.Layout(width="auto"))
@@ -161,7 +174,8 @@ class DialogWidget(widgets.VBox):
         self.back_button.on_click(lambda _: self.back())
         self.restart_button.on_click(lambda _: self.restart())
         super().__init__([
-            header, widgets.HBox([self.meter, self.mood]), self.transcript, self.inputs,
+            header, widgets.HBox([self.meter, self.mood]), self.transcript, self.announce,
+            self.inputs,
             widgets.HBox([self.say_button, self.back_button, self.restart_button]),
             self.message, self.debrief, self.path_label, self.path_box, self.copy_button,
         ])
@@ -194,24 +208,28 @@ class DialogWidget(widgets.VBox):
 
     def back(self) -> None:
         self.talk.back()
-        self._render()
+        self._render("Zug zurückgenommen.")
 
     def restart(self) -> None:
         self.talk.restart()
-        self._render()
+        self._render("Das Gespräch beginnt von vorn.")
 
     # ------------------------------------------------------------------ display
 
-    def _render(self) -> None:
+    def _render(self, note: str = "") -> None:
         s, talk = self.scenario, self.talk
         self.meter.value = talk.meter
-        self.meter.bar_style = (
-            "success" if talk.meter <= s.meter_max * 0.3
-            else "warning" if talk.meter <= s.meter_max * 0.6 else "danger"
-        )
+        self.meter.bar_style = bar_style(talk.meter, s.meter_max)
         state = "Gespräch beendet" if talk.ending else mood(talk.meter, s.meter_max)
         self.mood.value = f"&nbsp;{talk.meter}/{s.meter_max} – {state}"
-        self.transcript.value = self._transcript()
+        lines = self._lines()
+        self.transcript.value = '<div class="kurs-transcript">' + "".join(
+            _speech(who, text, mine=mine) if who else
+            f'<p class="kurs-ending"><b>{html.escape(text)}</b></p>'
+            for who, text, mine in lines) + "</div>"
+        self.announce.value = html.escape(" ".join(
+            [note] * bool(note) + self._news([f"{who}: {text}" if who else text
+                                              for who, text, mine in lines if not mine])))
         self.message.value = ""
         self.back_button.disabled = not talk.turns
         node = talk.node
@@ -243,20 +261,32 @@ class DialogWidget(widgets.VBox):
         )
         self.path_box.value = path_code(self.variable, talk.path)
 
-    def _transcript(self) -> str:
-        s, e = self.scenario, html.escape
-        parts = []
+    def _lines(self) -> list[tuple[str, str, bool]]:
+        """The transcript: (speaker, text, is it the learner's own line); speaker "" for
+        the line that names the ending."""
+        s = self.scenario
+        lines = []
         for turn in self.talk.turns:
-            parts.append(_speech(s.customer, s.nodes[turn.node].line))
-            parts.append(_speech("Du", turn.text, mine=True))
+            lines.append((s.customer, s.nodes[turn.node].line, False))
+            lines.append(("Du", turn.text, True))
         ending = self.talk.ending
         if self.talk.node:
-            parts.append(_speech(s.customer, self.talk.node.line))
+            lines.append((s.customer, self.talk.node.line, False))
         elif ending:
             if ending.line:
-                parts.append(_speech(s.customer, ending.line))
-            parts.append(f'<p class="kurs-ending"><b>Ende: {e(ending.title)}</b></p>')
-        return '<div class="kurs-transcript">' + "".join(parts) + "</div>"
+                lines.append((s.customer, ending.line, False))
+            lines.append(("", f"Ende: {ending.title}", False))
+        return lines
+
+    def _news(self, heard: list[str]) -> list[str]:
+        """What the learner has not heard yet: the lines after the ones heard before; after
+        a step back or a restart, the line the conversation now stands at."""
+        before, self._heard = self._heard, heard
+        if not before:
+            return []  # the first line is read with the rest of the widget
+        if heard[:len(before)] == before:
+            return heard[len(before):]
+        return heard[-1:]
 
     def _record(self) -> None:
         ending = self.talk.ending

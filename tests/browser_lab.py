@@ -41,17 +41,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def learner_lab(tmp_path: Path) -> Iterator[Lab]:
-    """Run `python -m course.learner` (what ./start runs) on a fresh learner folder."""
+def _server(tmp_path: Path, args: list[str], env: dict[str, str], folder: Path) -> Iterator[Lab]:
     port = _free_port()
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_"))}
-    env.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "course.learner", "--dir", str(tmp_path / "kurs"),
-         "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+        [sys.executable, *args, "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
          f"--IdentityProvider.token={TOKEN}"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
@@ -66,11 +60,42 @@ def learner_lab(tmp_path: Path) -> Iterator[Lab]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError((tmp_path / "lab.log").read_text()) from None
                 time.sleep(0.3)
-        yield Lab(url, tmp_path / "kurs")
+        yield Lab(url, folder)
     finally:
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def _clean_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_", "KURS"))}
+    env.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}")
+    return env
+
+
+@contextmanager
+def learner_lab(tmp_path: Path) -> Iterator[Lab]:
+    """Run `python -m course.learner` (what ./start runs) on a fresh learner folder."""
+    home = tmp_path / "home"
+    home.mkdir()
+    args = ["-m", "course.learner", "--dir", str(tmp_path / "kurs")]
+    with _server(tmp_path, args, _clean_env(home), tmp_path / "kurs") as lab:
+        yield lab
+
+
+@contextmanager
+def workshop_lab(tmp_path: Path) -> Iterator[Lab]:
+    """A workshop learner's server as JupyterHub starts it: the learner's home as root,
+    ``deploy/jupyter-learner/`` first on the config path (deploy/jupyterhub_config.py);
+    without the hub's login and exchange."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = _clean_env(home)
+    env["JUPYTER_CONFIG_PATH"] = str(REPO / "deploy" / "jupyter-learner")
+    root = ["--allow-root"] if os.geteuid() == 0 else []
+    args = ["-m", "jupyterlab", f"--ServerApp.root_dir={home}", *root]
+    with _server(tmp_path, args, env, home) as lab:
+        yield lab
 
 
 def wait_for_kernel(page) -> None:  # noqa: ANN001

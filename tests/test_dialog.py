@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import io
 from contextlib import redirect_stdout
 from pathlib import Path
@@ -318,6 +319,42 @@ def test_widget_plays_steps_back_restarts_and_debriefs() -> None:
     w.restart_button.click()
     assert w.talk.turns == [] and w.meter.value == 4 and w.debrief.value == ""
     assert w.path_box.value == "pfad_test = []"
+
+
+def test_meter_colour_agrees_with_its_label() -> None:
+    """Green only while the label says „ruhig“: 3 of 10 is „angespannt“, so not green."""
+    from course.simulator import bar_style, meter_svg, mood
+
+    assert (mood(3, 10), bar_style(3, 10)) == ("angespannt", "warning")
+    assert (mood(2, 10), bar_style(2, 10)) == ("ruhig", "success")
+    assert bar_style(8, 10) == bar_style(10, 10) == "danger"
+    svg = meter_svg([4, 6, 3], 10)
+    assert all(f'text-anchor="middle">{i}</text>' in svg for i in range(3)), "turn labels"
+
+
+def test_widget_announces_only_the_new_lines() -> None:
+    """Does the live region hold only what is new (the customer's reply, the ending), not
+    the whole transcript, and say so after a step back or a restart?"""
+    s = parse_scenario(FIXTURE)
+    w = DialogWidget(s, "pfad_test")
+    assert w.announce.value == "", "the first line is read with the widget itself"
+    w.options.value = 2
+    w.say_button.click()
+    heard = html.unescape(w.announce.value)
+    assert heard == f"{s.customer}: {s.nodes['nachfrage'].line}"
+    assert s.nodes["begruessung"].line not in heard, "the whole transcript again"
+    w.back_button.click()
+    assert html.unescape(w.announce.value) == (
+        f"Zug zurückgenommen. {s.customer}: {s.nodes['begruessung'].line}")
+    for pick in (2, 2):
+        w.options.value = pick
+        w.say_button.click()
+    ending = w.talk.ending
+    assert html.unescape(w.announce.value).endswith(f"Ende: {ending.title}")
+    assert s.nodes["nachfrage"].line not in html.unescape(w.announce.value)
+    w.restart_button.click()
+    assert html.unescape(w.announce.value).startswith("Das Gespräch beginnt von vorn.")
+    assert "kurs-announce" in w.announce._dom_classes
 
 
 def test_widget_shows_the_better_reply_for_a_broken_model() -> None:

@@ -78,6 +78,30 @@ def test_check_format_never_raises(notebook: dict, capsys: pytest.CaptureFixture
     assert "richtig" not in capsys.readouterr().out.split("Form in Ordnung")[-1].split(".")[0]
 
 
+def test_self_checks_are_calm_before_any_answer(
+    notebook: dict, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Run All in an unanswered notebook: the order, value and path self-checks print a
+    calm note, no ✗; a wrong form still gets its ✗, a right one its ✓ (never "richtig")."""
+    notebook.update(reihenfolge=["", "", "", ""], anteil=None, woche=None, pfad=[])
+    assert not grading.check_order("reihenfolge", ["A", "B", "C", "D"])
+    grading.check_answers(["anteil", "woche"])
+    assert not grading.check_path("pfad", "vpn-wieder")
+    out = capsys.readouterr().out
+    assert "✗" not in out and out.count("➜ Noch keine Antwort eingetragen") == 3, out
+    notebook["anteil"] = 0.5
+    grading.check_answers(["anteil", "woche"])
+    out = capsys.readouterr().out
+    assert "✓ `anteil`: die Zahl 0.5." in out and "➜ `woche`: noch keine Antwort." in out
+    notebook["reihenfolge"] = ["C", "d", "A", "A"]
+    assert not grading.check_order("reihenfolge", ["A", "B", "C", "D"])
+    out = capsys.readouterr().out
+    assert out.startswith("✗ `reihenfolge` soll eine Liste sein, in der A, B, C und D je")
+    notebook["reihenfolge"] = [" c", "D", "a", "B"]
+    assert grading.check_order("reihenfolge", ["A", "B", "C", "D"])
+    assert "richtig" not in capsys.readouterr().out
+
+
 def test_grade_order_points_per_place(notebook: dict, capsys: pytest.CaptureFixture[str]) -> None:
     """Does an ordering get a point per step in its place, with case and umlauts ignored?"""
     steps = ["Beobachtung", "Gefühl", "Bedürfnis", "Bitte"]

@@ -106,6 +106,43 @@ def test_opened_and_saved_notebook_still_gets_updates(tmp_path: Path, fake_repo:
     assert not (target / "03_vier_ohren" / "03_vier_ohren.neu.ipynb").exists()
 
 
+def test_delivered_notebook_opens_unchanged(tmp_path: Path) -> None:
+    """Does a delivered notebook carry the metadata JupyterLab would write when the kernel
+    starts (so opening it leaves no unsaved change), with the course's cells untouched?"""
+    target = tmp_path / "kurs"
+    learner.sync(target)
+    expected = learner.kernel_metadata()
+    assert expected["language_info"]["version"].startswith("3.")
+    assert expected["kernelspec"]["display_name"] != "Python 3"  # what release/ holds
+    for rel in (NB, "Start.ipynb"):
+        nb = json.loads((target / rel).read_text(encoding="utf-8"))
+        assert {k: nb["metadata"][k] for k in expected} == expected
+        source = REPO / ("home" if rel == "Start.ipynb" else "release") / rel
+        assert learner.fingerprint(target / rel) == learner.fingerprint(source)
+
+
+def test_empty_cell_added_is_no_work(tmp_path: Path, fake_repo: Path) -> None:
+    """Shift+Enter on the last cell adds an empty cell: the page still gets updates."""
+    target = tmp_path / "kurs"
+    learner.sync(target, fake_repo)
+    start = target / "Start.ipynb"
+    nb = json.loads(start.read_text(encoding="utf-8"))
+    nb["cells"].append({"cell_type": "code", "execution_count": None, "id": "neu",
+                        "metadata": {}, "outputs": [], "source": ["\n"]})
+    start.write_text(json.dumps(nb), encoding="utf-8")
+    assert learner.sync(target, fake_repo).lines() == []
+    page = fake_repo / "home" / "Start.ipynb"
+    published = json.loads(page.read_text(encoding="utf-8"))
+    published["cells"][0]["source"] = "# Neue Startseite\n"
+    page.write_text(json.dumps(published), encoding="utf-8")
+    assert learner.sync(target, fake_repo).updated == ["Start.ipynb"]
+    nb["cells"][-1]["source"] = ["notiz = 1"]  # text in the new cell: the learner's
+    start.write_text(json.dumps(nb), encoding="utf-8")
+    published["cells"][0]["source"] = "# Noch neuer\n"
+    page.write_text(json.dumps(published), encoding="utf-8")
+    assert learner.sync(target, fake_repo).kept == ["Start.ipynb"]
+
+
 def test_answer_in_a_saved_notebook_is_kept(tmp_path: Path, fake_repo: Path) -> None:
     """Is an answer typed into an opened and saved notebook never overwritten?"""
     target = tmp_path / "kurs"
@@ -128,7 +165,10 @@ def test_record_from_before_fingerprints(tmp_path: Path, fake_repo: Path) -> Non
     while the course has none."""
     target = tmp_path / "kurs"
     learner.sync(target, fake_repo)
-    legacy = {rel: learner._digest(target / rel) for rel in learner.course_files(fake_repo)}
+    legacy = {}
+    for rel, source in learner.course_files(fake_repo).items():  # delivered byte for byte
+        shutil.copyfile(source, target / rel)
+        legacy[rel] = learner._digest(target / rel)
     (target / learner.MANIFEST).write_text(json.dumps(legacy), encoding="utf-8")
     other = "01_gespraechsstruktur/01_gespraechsstruktur.ipynb"
     (target / other).write_text("{}", encoding="utf-8")

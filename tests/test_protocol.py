@@ -16,6 +16,7 @@ import pytest
 from course import grading, protocol
 from course.grading import Hinweis
 from course.protocol import COLUMNS, Entry, ProtokollFehler
+from course.quiz import PLEASE_CHOOSE
 
 from .conftest import REPO
 
@@ -370,8 +371,12 @@ def test_export_of_an_empty_protocol(tmp_path: Path) -> None:
 def test_widget_saves_shows_errors_and_exports(tmp_path: Path) -> None:
     """Does the form save a valid entry, refuse a bad one with messages, and export?"""
     w = protocol.show(tmp_path)
+    assert w.export_button.layout.width == "auto", "the whole label shows"
+    for select in (w.kanal, w.stimmung):  # a prompt first, no answer preselected
+        assert select.index == 0 and select.label == PLEASE_CHOOSE and select.value == ""
     w.save_button.click()
     assert "✗" in w.message.value and not (tmp_path / protocol.FILE_NAME).exists()
+    assert "Bitte wähle bei „Kanal“ eine Antwort" in w.message.value
     w.datum.value = "2.11.2026"
     w.kanal.value = "Chat"
     w.stimmung.value = "panisch"
@@ -382,7 +387,8 @@ def test_widget_saves_shows_errors_and_exports(tmp_path: Path) -> None:
     assert "Gespeichert" in w.message.value and "Nr. 1" in w.message.value
     assert "Woche 1 (ab 2.11.2026): 1 Eintrag," in w.summary.value
     assert bytes(w.chart.value).startswith(b"\x89PNG")
-    assert w.reaktion.value == "" and w.kanal.value is None, "the form is ready for the next"
+    assert w.reaktion.value == "" and w.kanal.value == "", "the form is ready for the next"
+    assert w.kanal.label == w.stimmung.label == PLEASE_CHOOSE
     w.export_button.click()
     assert str(tmp_path / protocol.EXPORT_NAME) in w.message.value
 
