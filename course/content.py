@@ -21,15 +21,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
-from course.content_io import ContentError, read_yaml
+from course.content_io import CONTENT_DIR, DIALOG_DIR, ContentError, Reader, read_yaml
 
-CONTENT_DIR = Path(__file__).parent / "content"
 QUIZ_DIR = CONTENT_DIR / "quizzes"
 LABELS_FILE = CONTENT_DIR / "labels.yaml"
 RULES_FILE = CONTENT_DIR / "rules.yaml"  # the course's rules, see parse_rules
-DIALOG_DIR = CONTENT_DIR / "dialogs"  # role-play scenarios, see course.dialog
 
 
 @dataclass(frozen=True)
@@ -149,34 +147,13 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
-class _Reader:
-    """Reads one item's fields and reports problems with file and item in the message."""
+class _Reader(Reader):
+    """A quiz item's reader: also checks the item's 'rule' against the rule book."""
 
     def __init__(self, path: Path, where: str, data: Any, allowed: set[str],
                  rules: RuleBook | None = None) -> None:
-        self.path, self.where = path, where
+        super().__init__(path, where, data, allowed)
         self.rules = rules if rules is not None else RuleBook({}, {})
-        if not isinstance(data, dict):
-            self.fail(f"expected a mapping with keys {sorted(allowed)}, got {type(data).__name__}")
-        unknown = set(data) - allowed
-        if unknown:
-            self.fail(f"unknown field(s) {sorted(unknown)}; allowed are {sorted(allowed)}")
-        self.data = data
-
-    def fail(self, problem: str) -> NoReturn:
-        raise ContentError(f"{self.path}: {self.where}: {problem}")
-
-    def text(self, field: str, default: str | None = None) -> str:
-        value = self.data.get(field, default)
-        if not isinstance(value, str) or not value.strip():
-            self.fail(f"field '{field}' must be a non-empty text")
-        return value.strip()
-
-    def flag(self, field: str) -> bool:
-        value = self.data.get(field, False)
-        if not isinstance(value, bool):
-            self.fail(f"field '{field}' must be true or false, got {value!r}")
-        return value
 
     def rule(self, scheme: str | None = None, answer: str | None = None) -> str | None:
         """The item's optional 'rule' field: a rule of the rule book that leads to ``answer``.
@@ -199,12 +176,6 @@ class _Reader:
                 self.fail(f"answer '{answer}' contradicts rule '{rule_id}', which leads to "
                           f"'{rule.key}'")
         return rule_id
-
-    def items(self, field: str, minimum: int) -> list[Any]:
-        value = self.data.get(field)
-        if not isinstance(value, list) or len(value) < minimum:
-            self.fail(f"field '{field}' must be a list with at least {minimum} entries")
-        return value
 
 
 def _single_choice(r: _Reader, quiz_id: str) -> SingleChoice:

@@ -19,7 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from course.content import CONTENT_DIR, DIALOG_DIR, ContentError, _read_yaml, _Reader
+from course.content_io import CONTENT_DIR, DIALOG_DIR, ContentError
+from course.content_io import Reader as _Reader
+from course.content_io import read_yaml as _read_yaml
 from course.feedback import Line
 
 MODELS_FILE = CONTENT_DIR / "dialog_models.yaml"

@@ -14,7 +14,8 @@ from pathlib import Path
 import ipywidgets as widgets
 
 from course import handin, learner, selfgrade
-from course.quiz import PAGE_HEAD, PLEASE_CHOOSE, Line, render
+from course.evaluation import Line, render
+from course.page import PAGE_HEAD, PLEASE_CHOOSE
 
 
 def _course_dir() -> Path:

@@ -44,21 +44,16 @@ from course.trusted import (
     TrustedSaveAutoGrades,
     TrustedScore,
     is_test_cell,
+    strip_hidden,
 )
 
-HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-PLACEHOLDER = "# (Versteckte Tests – der Code bleibt verborgen, die Meldungen siehst du unten.)\n"
 
 SANITIZE = [ClearOutput, DeduplicateIds, OverwriteKernelspec, OverwriteCells, SealTests,
             CheckCellMetadata]
 AUTOGRADE = [LimitedExecute, InertOutputs, IgnorePattern, ClearMetadataPreprocessor,
              LimitOutput, TrustedScore, TrustedSaveAutoGrades, AssignLatePenalties,
              CheckCellMetadata]
-
-
-def strip_hidden(source: str) -> str:
-    return HIDDEN.sub(PLACEHOLDER, source)
 
 
 class HideTestsInFeedback(NbGraderPreprocessor):

@@ -1,8 +1,8 @@
 """Practice quiz widgets: immediate, explained feedback, retries, nothing graded.
 
-The evaluation lives in plain functions (``evaluate_*``) returning feedback lines; the
-widgets only collect the learner's choice and render those lines. Every text that reaches
-the page goes through :func:`html.escape`, learner text included.
+The widgets are thin views: they collect the learner's choice and draw the lines that
+:mod:`course.evaluation` returns. Every text that reaches the page goes through
+:func:`html.escape`, learner text included.
 
 A quiz answered fully right is noted in the learner's own progress file
 (:mod:`course.progress`, never graded); the start page shows it.
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import html
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
 import ipywidgets as widgets
 
@@ -26,186 +27,22 @@ from course.content import (
     SingleChoice,
     load_quizzes,
 )
-from course.handin import TEXT_STUB  # nbgrader's text in a learner's empty answer cell
-
-PLEASE_CHOOSE = "– bitte wählen –"
-
-# ipywidgets gives every radio row a fixed height of one line: a longer answer would wrap
-# onto the row below and hide its button. Let the rows grow with their text instead.
-RADIO_CSS = (
-    "<style>.kurs-quiz .widget-radio-box label,.kurs-dialog .widget-radio-box label"
-    "{display:flex!important;align-items:flex-start;height:auto!important;"
-    "line-height:1.4!important;margin:3px 0}"
-    ".kurs-quiz .widget-radio-box input,.kurs-dialog .widget-radio-box input"
-    "{order:-1;float:none!important;flex:none;height:auto!important;margin-top:0.2em!important}"
-    "</style>"
+from course.evaluation import (
+    Line,
+    Verdict,
+    evaluate_classification,
+    evaluate_jargon,
+    evaluate_ordering,
+    evaluate_rewrite,
+    evaluate_single,
+    render,
+    solution_classification,
+    solution_jargon,
+    solution_ordering,
+    solution_single,
 )
-
-# Keyboard and screen readers inside JupyterLab. Lumino, which dispatches JupyterLab's
-# shortcuts, looks for a key binding from the focused element up and stops at an element
-# carrying ``data-lm-suppress-shortcuts``: with it on radios, selects and buttons, arrow
-# keys, Space and Enter stay in the widget instead of moving the cell selection. Text
-# fields keep JupyterLab's shortcuts (Ctrl+S), which ignore them already. The same script
-# gives each radio group a name (arrow keys move within it natively) and a label, names
-# unlabelled selects after their question and makes every feedback area a live region.
-# ipywidgets offers no way to set attributes, so a hidden image runs it once per page
-# (as COPY_BUTTON in course.simulator runs its code) and a MutationObserver keeps it
-# applied to widgets rendered later. The role-play's announcer (only its new lines) is a
-# log, a polite live region as well. A double click on a text cell (the reflection answer)
-# opens it for typing: JupyterLab only un-renders it and stays in command mode, where the
-# learner's first letters would insert, cut or delete cells. "DEINE ANTWORT HIER" is
-# selected, so the answer replaces it. When the focused button is disabled (the role-play's
-# "Antworten" at its end), focus moves to the debrief instead of falling to the page.
-A11Y_SCRIPT = """(function(){if(window.kursA11y)return;window.kursA11y=1;var n=0,busy=0,last=null;
-function text(el){return el?el.textContent.replace(/\\s+/g,' ').trim():''}
-document.addEventListener('focusin',function(e){if(e.target.closest&&e.target.closest(ROOTS))
-last=e.target},true);
-function refocus(){var a=document.activeElement;
-if(!last||!last.disabled||(a&&a!==document.body))return;
-var root=last.closest(ROOTS),d=root&&root.querySelector('.kurs-debrief');last=null;if(!root)return;
-if(d){d.tabIndex=-1;d.focus()}
-else{var b=root.querySelector('button:not(:disabled)');if(b)b.focus()}}
-function apply(){busy=0;refocus();setTimeout(refocus,300);
-document.querySelectorAll(ROOTS).forEach(function(root){
-var q=text(root.querySelector('b'));
-root.querySelectorAll('input[type=radio],select,button').forEach(function(el){
-if(!el.hasAttribute('data-lm-suppress-shortcuts'))el.setAttribute('data-lm-suppress-shortcuts','true')});
-root.querySelectorAll('.widget-radio-box').forEach(function(box){
-if(!box.dataset.kursGroup)box.dataset.kursGroup='kurs-gruppe-'+(++n);
-box.setAttribute('role','radiogroup');if(q&&!box.hasAttribute('aria-label'))box.setAttribute('aria-label',q);
-box.querySelectorAll('input[type=radio]').forEach(function(r){r.name=box.dataset.kursGroup})});
-root.querySelectorAll('select').forEach(function(sel){if(sel.hasAttribute('aria-label'))return;
-var row=sel.closest('.widget-vbox'),head=row&&row.querySelector('.widget-html');
-var box=sel.closest('.widget-dropdown'),own=text(box&&box.querySelector('label'));
-var name=[text(head),own].filter(Boolean).join(' – ');if(name)sel.setAttribute('aria-label',name)});
-root.querySelectorAll('img:not([alt])').forEach(function(i){i.alt=CHART_ALT});
-root.querySelectorAll('.kurs-feedback').forEach(function(f){f.setAttribute('role','status');
-f.setAttribute('aria-live','polite')});
-root.querySelectorAll('.kurs-announce').forEach(function(f){f.setAttribute('role','log');
-f.setAttribute('aria-live','polite')})})}
-document.addEventListener('dblclick',function(e){
-var c=e.target.closest&&e.target.closest('.jp-MarkdownCell');if(!c)return;
-function edit(){var ed=c.querySelector('.cm-content');
-if(!ed||c.classList.contains('jp-mod-rendered')||ed.contains(document.activeElement))return;
-ed.focus();if(text(ed)===STUB)window.getSelection().selectAllChildren(ed)}
-setTimeout(edit,50);setTimeout(edit,250)},true);
-new MutationObserver(function(){if(!busy){busy=1;requestAnimationFrame(apply)}})
-.observe(document.body,{childList:true,subtree:true});apply()})()"""
-A11Y_ROOTS = ".kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll"
-# The only picture in a course widget: the protocol's weekly chart (course.protocol).
-CHART_ALT = ("Balkendiagramm: Anteil der Gespräche je Woche, in denen du ruhig geblieben bist; "
-             "die Zahlen stehen unter „Deine Wochen“.")
-A11Y_CSS = (
-    "<style>:is(.kurs-quiz,.kurs-dialog,.kurs-abgabe,.kurs-protokoll) :focus-visible"
-    "{outline:3px solid #1a4f8b!important;outline-offset:2px!important}"
-    ".kurs-jargon .jupyter-button.mod-warning{background-color:#a84300!important;color:#fff}"
-    # read by screen readers, not shown: the role-play's new lines (course.simulator)
-    ".kurs-announce{position:absolute!important;width:1px;height:1px;overflow:hidden;"
-    "clip-path:inset(50%);white-space:nowrap}"
-    "</style>"
-)
-_PIXEL = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
-
-
-def _script() -> str:
-    return (A11Y_SCRIPT.replace("ROOTS", repr(A11Y_ROOTS))
-            .replace("CHART_ALT", repr(CHART_ALT)).replace("STUB", repr(TEXT_STUB)))
-
-
-PAGE_HEAD = (
-    RADIO_CSS + A11Y_CSS
-    + f'<img alt="" src="{_PIXEL}" style="display:none" onload="'
-    + html.escape(_script(), quote=True) + '">'
-)
-
-
-@dataclass(frozen=True)
-class Line:
-    """One feedback line: ok is True (✓), False (✗) or None (neutral note)."""
-
-    ok: bool | None
-    text: str
-
-    def html(self) -> str:
-        icon, color = {True: ("✓", "#1a7f37"), False: ("✗", "#b3261e"), None: ("➜", "#444")}[
-            self.ok
-        ]
-        return (
-            f'<div class="kurs-line" style="color:{color};margin:2px 0">'
-            f"{icon} {html.escape(self.text)}</div>"
-        )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    correct: bool
-    lines: tuple[Line, ...]
-
-
-def evaluate_single(quiz: SingleChoice, choice: int | None) -> Verdict:
-    if choice is None:
-        return Verdict(False, (Line(None, "Wähle zuerst eine Antwort aus."),))
-    option = quiz.options[choice]
-    lead = "Richtig!" if option.correct else "Leider nicht."
-    return Verdict(option.correct, (Line(option.correct, f"{lead} {option.explanation}"),))
-
-
-def solution_single(quiz: SingleChoice) -> tuple[Line, ...]:
-    return tuple(Line(o.correct, f"{o.text} → {o.explanation}") for o in quiz.options)
-
-
-def evaluate_ordering(quiz: Ordering, chosen: list[str | None]) -> Verdict:
-    lines = []
-    for place, (step, pick) in enumerate(zip(quiz.steps, chosen, strict=True), start=1):
-        if pick is None:
-            lines.append(Line(None, f"Platz {place}: noch leer."))
-        elif pick == step.text:
-            lines.append(Line(True, f"Platz {place}: „{pick}“ – {step.explanation}"))
-        else:
-            wrong = next(s for s in quiz.steps if s.text == pick)
-            lines.append(Line(False, f"Platz {place}: „{pick}“ gehört woanders hin. {wrong.hint}"))
-    if len({p for p in chosen if p}) < sum(p is not None for p in chosen):
-        lines.append(Line(False, "Du hast einen Schritt mehrfach gewählt."))
-    correct = all(p == s.text for p, s in zip(chosen, quiz.steps, strict=True))
-    return Verdict(correct, _with_summary(correct, lines))
-
-
-def solution_ordering(quiz: Ordering) -> tuple[Line, ...]:
-    return tuple(
-        Line(True, f"{n}. {s.text} – {s.explanation}") for n, s in enumerate(quiz.steps, 1)
-    )
-
-
-def evaluate_classification(quiz: Classification, chosen: list[str | None]) -> Verdict:
-    lines = []
-    for item, pick in zip(quiz.items, chosen, strict=True):
-        if pick is None:
-            lines.append(Line(None, f"{item.text} → noch nicht zugeordnet."))
-        elif pick == item.answer:
-            lines.append(Line(True, f"{item.text} → {item.explanation}"))
-        else:
-            label = quiz.categories[pick]
-            lines.append(Line(False, f"{item.text} → passt nicht zu {label}. {item.hint}"))
-    correct = all(p == i.answer for p, i in zip(chosen, quiz.items, strict=True))
-    return Verdict(correct, _with_summary(correct, lines))
-
-
-def solution_classification(quiz: Classification) -> tuple[Line, ...]:
-    return tuple(
-        Line(True, f"{i.text} → {quiz.categories[i.answer]}: {i.explanation}")
-        for i in quiz.items
-    )
-
-
-def _with_summary(correct: bool, lines: list[Line]) -> tuple[Line, ...]:
-    if correct:
-        return (Line(True, "Alles richtig – sehr gut!"), *lines)
-    return (Line(None, "Noch nicht ganz. Korrigiere die Zeilen mit einem Kreuz und prüfe erneut."),
-            *lines)
-
-
-def render(lines: tuple[Line, ...]) -> str:
-    return "".join(line.html() for line in lines)
+from course.page import PAGE_HEAD, PLEASE_CHOOSE
+from course.progress import note_solved
 
 
 class QuizWidget(widgets.VBox):
@@ -233,7 +70,7 @@ class QuizWidget(widgets.VBox):
         verdict = self.evaluate()
         lines = verdict.lines
         if verdict.correct and self.module:
-            note = _record(self.module, self.quiz.id)
+            note = note_solved(self.module, self.quiz.id)
             if note:
                 lines = (*lines, Line(None, note))
         self.feedback.value = render(lines)
@@ -250,6 +87,8 @@ class QuizWidget(widgets.VBox):
 
 
 class SingleChoiceWidget(QuizWidget):
+    quiz: SingleChoice
+
     def __init__(self, quiz: SingleChoice) -> None:
         self.quiz = quiz
         self.choice = widgets.RadioButtons(
@@ -277,6 +116,8 @@ def _dropdown(options: list[tuple[str, str]], description: str) -> widgets.Dropd
 
 
 class OrderingWidget(QuizWidget):
+    quiz: Ordering
+
     def __init__(self, quiz: Ordering) -> None:
         self.quiz = quiz
         shuffled = [s.text for s in quiz.steps]
@@ -295,6 +136,8 @@ class OrderingWidget(QuizWidget):
 
 
 class ClassificationWidget(QuizWidget):
+    quiz: Classification
+
     def __init__(self, quiz: Classification) -> None:
         self.quiz = quiz
         options = [(label, cid) for cid, label in quiz.categories.items()]
@@ -312,20 +155,10 @@ class ClassificationWidget(QuizWidget):
         return solution_classification(self.quiz)
 
 
-def evaluate_rewrite(key: str, text: str) -> Verdict:
-    from course.feedback import Verdict as Mark
-    from course.rewrite import check_rewrite
-
-    result = check_rewrite(key, text)
-    # A tip keeps its 💡; the widget draws ✓, ✗ and ➜ (notes) itself.
-    lines = [Line(line.ok, str(line) if line.verdict is Mark.TIP else line.text)
-             for line in result.feedback]
-    lead = Line(True, "Bestanden!") if result.passed else Line(False, "Noch nicht bestanden.")
-    return Verdict(result.passed, (lead, *lines))
-
-
 class RewriteWidget(QuizWidget):
     """Situation and original, a text area; per-criterion feedback from the rewrite checker."""
+
+    quiz: Rewrite
 
     def __init__(self, quiz: Rewrite) -> None:
         from course.rewrite import exercise
@@ -348,55 +181,10 @@ class RewriteWidget(QuizWidget):
         return (Line(None, f"Zum Beispiel: „{self.exercise.example}“"),)
 
 
-def evaluate_jargon(
-    quiz: JargonQuiz, marked: list[set[int]], reveal_missed: bool = False
-) -> Verdict:
-    """Feedback on the marked tokens (indexes into each item's ``tokens``), item by item.
-
-    Marked jargon gets ✓ and its explanation, a marked plain word ✗ ("verständlich").
-    Missed jargon is only counted, unless ``reveal_missed`` (from the second try on).
-    """
-    lines: list[Line] = []
-    correct = True
-    for n, (item, picks) in enumerate(zip(quiz.items, marked, strict=True), start=1):
-        prefix = f"Satz {n}: " if len(quiz.items) > 1 else ""
-        hit = sorted({item.tokens[i].jargon for i in picks if item.tokens[i].jargon is not None})
-        plain = [item.tokens[i].text for i in sorted(picks) if item.tokens[i].jargon is None]
-        missed = [w for k, w in enumerate(item.jargon) if k not in hit]
-        correct = correct and not plain and not missed
-        if not picks:
-            lines.append(Line(None, f"{prefix}Du hast noch kein Wort markiert."))
-        for k in hit:
-            word = item.jargon[k]
-            lines.append(Line(True, f"{prefix}„{word.word}“ ist Fachsprache: {word.explanation}"))
-        for text in plain:
-            lines.append(Line(False, f"{prefix}„{text}“ versteht jede Kundin und jeder Kunde – "
-                                    "das ist kein Fachjargon."))
-        if missed and reveal_missed:
-            for word in missed:
-                lines.append(Line(False, f"{prefix}Übersehen: „{word.word}“ – {word.explanation}"))
-        elif missed and picks:
-            count = "ein Fachbegriff" if len(missed) == 1 else f"{len(missed)} Fachbegriffe"
-            verb = "steckt" if len(missed) == 1 else "stecken"
-            lines.append(Line(False, f"{prefix}Hier {verb} noch {count}. Welches Wort müsstest "
-                                     "du einem Laien erklären?"))
-        elif not missed and not plain:
-            lines.append(Line(True, f"{prefix}Alle Fachbegriffe gefunden."))
-    return Verdict(correct, _with_summary(correct, lines))
-
-
-def solution_jargon(quiz: JargonQuiz) -> tuple[Line, ...]:
-    lines = []
-    for n, item in enumerate(quiz.items, start=1):
-        prefix = f"Satz {n}: " if len(quiz.items) > 1 else ""
-        words = ", ".join(f"„{w.word}“" for w in item.jargon)
-        lines.append(Line(None, f"{prefix}{item.sentence} – Fachjargon: {words}"))
-        lines += [Line(True, f"„{w.word}“: {w.explanation}") for w in item.jargon]
-    return tuple(lines)
-
-
 class JargonWidget(QuizWidget):
     """One toggle button per word: a native button, so Tab and Space/Enter operate it."""
+
+    quiz: JargonQuiz
 
     def __init__(self, quiz: JargonQuiz) -> None:
         self.quiz = quiz
@@ -438,22 +226,13 @@ class JargonWidget(QuizWidget):
         return solution_jargon(self.quiz)
 
 
-_WIDGETS: dict[type, type[QuizWidget]] = {
+_WIDGETS: dict[type, Callable[[Any], QuizWidget]] = {
     SingleChoice: SingleChoiceWidget,
     Ordering: OrderingWidget,
     Classification: ClassificationWidget,
     Rewrite: RewriteWidget,
     JargonQuiz: JargonWidget,
 }
-
-
-def _record(module: str, quiz_id: str) -> str | None:
-    from course.progress import record
-
-    try:
-        return record(module, quiz_id)
-    except Exception:  # progress is a convenience; it must never break a quiz
-        return None
 
 
 def make(quiz: Quiz) -> QuizWidget | widgets.VBox:

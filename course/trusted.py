@@ -24,6 +24,7 @@ import builtins
 import contextlib
 import io
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,6 +39,14 @@ from traitlets import Unicode
 from course import grading
 from course.grading import Hinweis, handed_over
 from course.handover import MAX_BYTES, MAX_DEPTH, MIME
+
+HIDDEN = re.compile(r"[ \t]*### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS[ \t]*\n?", re.S)
+PLACEHOLDER = "# (Versteckte Tests – der Code bleibt verborgen, die Meldungen siehst du unten.)\n"
+
+
+def strip_hidden(source: str) -> str:
+    """A test cell's source with its hidden part replaced by a note (feedback, notebooks)."""
+    return HIDDEN.sub(PLACEHOLDER, source)
 
 NAME_FUNCTIONS = {
     "answer", "grade_labels", "grade_mixed", "grade_order", "grade_rewrite", "grade_agree",
@@ -308,8 +317,6 @@ class TrustedScore(NbGraderPreprocessor):
     handed-over data; the kernel's own outputs of that cell are discarded."""
 
     def preprocess(self, nb, resources):  # noqa: ANN001, ANN201
-        from course.nbgrader_ext import strip_hidden
-
         key = Key.load(resources)
         scored = resources.setdefault("kurs_trusted", {})
         for cell in nb.cells:

@@ -25,6 +25,7 @@ from course.content import (
     SingleChoice,
     load_quizzes,
 )
+from course.debrief import mood
 from course.dialog import (
     ENDING_KINDS,
     Conversation,
@@ -35,8 +36,8 @@ from course.dialog import (
     replay,
     walks,
 )
-from course.quiz import PLEASE_CHOOSE, TEXT_STUB
-from course.simulator import mood
+from course.handin import TEXT_STUB
+from course.page import PLEASE_CHOOSE
 
 from .browser_lab import (
     ARTIFACTS,

@@ -323,7 +323,7 @@ def test_widget_plays_steps_back_restarts_and_debriefs() -> None:
 
 def test_meter_colour_agrees_with_its_label() -> None:
     """Green only while the label says „ruhig“: 3 of 10 is „angespannt“, so not green."""
-    from course.simulator import bar_style, meter_svg, mood
+    from course.debrief import bar_style, meter_svg, mood
 
     assert (mood(3, 10), bar_style(3, 10)) == ("angespannt", "warning")
     assert (mood(2, 10), bar_style(2, 10)) == ("ruhig", "success")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course import quiz
+from course import evaluation, quiz
 from course.content import ContentError, JargonQuiz, load_quizzes, parse_quizzes, tokenize
 
 MODULE, QUIZ = "00_einfuehrung", "jargon_markieren"
@@ -99,10 +99,10 @@ def test_evaluate_is_a_plain_function() -> None:
     q = load_quizzes(MODULE)[QUIZ]
     assert isinstance(q, JargonQuiz)
     right = [{i for i, t in enumerate(item.tokens) if t.jargon is not None} for item in q.items]
-    assert quiz.evaluate_jargon(q, right).correct
+    assert evaluation.evaluate_jargon(q, right).correct
     wrong = [set(r) for r in right]
     wrong[0].add(0)  # "Ich"
-    verdict = quiz.evaluate_jargon(q, wrong)
+    verdict = evaluation.evaluate_jargon(q, wrong)
     assert not verdict.correct
     assert [ln.ok for ln in verdict.lines if "„Ich“" in ln.text] == [False]
 
@@ -201,5 +201,5 @@ def test_missed_count_agrees_with_its_verb() -> None:
     plain = next(k for k, t in enumerate(item_quiz.items[several].tokens) if t.jargon is None)
     marked = [set() for _ in item_quiz.items]
     marked[several] = {plain}
-    text = " ".join(line.text for line in quiz.evaluate_jargon(item_quiz, marked).lines)
+    text = " ".join(line.text for line in evaluation.evaluate_jargon(item_quiz, marked).lines)
     assert f"Hier stecken noch {len(item_quiz.items[several].jargon)} Fachbegriffe" in text

@@ -13,10 +13,10 @@ from unittest import mock
 
 import pytest
 
-from course import grading, protocol
+from course import grading, protocol, protocol_view
 from course.grading import Hinweis
+from course.page import PLEASE_CHOOSE
 from course.protocol import COLUMNS, Entry, ProtokollFehler
-from course.quiz import PLEASE_CHOOSE
 
 from .conftest import REPO
 
@@ -370,7 +370,7 @@ def test_export_of_an_empty_protocol(tmp_path: Path) -> None:
 
 def test_widget_saves_shows_errors_and_exports(tmp_path: Path) -> None:
     """Does the form save a valid entry, refuse a bad one with messages, and export?"""
-    w = protocol.show(tmp_path)
+    w = protocol_view.show(tmp_path)
     assert w.export_button.layout.width == "auto", "the whole label shows"
     for select in (w.kanal, w.stimmung):  # a prompt first, no answer preselected
         assert select.index == 0 and select.label == PLEASE_CHOOSE and select.value == ""
@@ -396,7 +396,7 @@ def test_widget_saves_shows_errors_and_exports(tmp_path: Path) -> None:
 def test_widget_reports_a_damaged_file(tmp_path: Path) -> None:
     """Does opening the form on a damaged file say where the old file went?"""
     (tmp_path / protocol.FILE_NAME).write_text("kaputt", encoding="utf-8")
-    w = protocol.show(tmp_path)
+    w = protocol_view.show(tmp_path)
     assert "beschädigt" in w.message.value and ".defekt-" in w.message.value
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course import quiz
+from course import evaluation, quiz
 from course.content import Classification, Item, Option, Ordering, SingleChoice, load_quizzes
 
 
@@ -71,7 +71,7 @@ def test_ordering_reports_duplicates_and_gaps() -> None:
     q = load_quizzes("01_gespraechsstruktur")["schritte_ordnen"]
     assert isinstance(q, Ordering)
     first = q.steps[0].text
-    verdict = quiz.evaluate_ordering(q, [first, first, None, None, None])
+    verdict = evaluation.evaluate_ordering(q, [first, first, None, None, None])
     texts = [line.text for line in verdict.lines]
     assert "Du hast einen Schritt mehrfach gewählt." in texts
     assert "Platz 3: noch leer." in texts
@@ -117,7 +117,7 @@ def test_unknown_quiz_id_is_named() -> None:
 
 def test_rewrite_practice_draws_tips_and_notes_once() -> None:
     """Does the rewrite practice show a tip with its 💡 and the copy note without a second ➜?"""
-    from course.quiz import evaluate_rewrite
+    from course.evaluation import evaluate_rewrite
 
     verdict = evaluate_rewrite("beruhigen", "Ich verstehe Ihre Frustration.")
     texts = [line.text for line in verdict.lines]
