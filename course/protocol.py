@@ -26,7 +26,6 @@ The ``grade_*`` functions at the end serve the test cells of the graded task in 
 from __future__ import annotations
 
 import csv
-import html
 import io
 import os
 import re
@@ -456,6 +455,16 @@ def summary_png(summary: Any) -> bytes:
     return out.getvalue()
 
 
+def _template(name: str) -> Any:
+    """A page template of course/templates/ (autoescaped: the learner's entries are inert)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    folder = Path(__file__).parent / "templates"
+    env = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(["j2"]),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    return env.get_template(name)
+
+
 def export_html(path: Path | str | None = None, now: datetime | None = None) -> Path:
     """Write ``mein_empathie_protokoll_export.html`` beside the protocol (summary, chart and
     all entries) for a talk with a mentor; returns its path. Nothing is sent anywhere."""
@@ -464,34 +473,15 @@ def export_html(path: Path | str | None = None, now: datetime | None = None) -> 
     path = protocol_path() if path is None else Path(path)
     loaded = load_entries(path)
     summary = weekly_summary(loaded.entries)
-    esc = html.escape
     stamp = (now or datetime.now()).strftime("%d.%m.%Y %H:%M")
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="de"><head><meta charset="utf-8"><title>Mein Empathie-Protokoll</title>',
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:4px 8px;"
-        "vertical-align:top;text-align:left}</style></head><body>",
-        "<h1>Mein Empathie-Protokoll</h1>",
-        f"<p>Stand: {esc(stamp)} · {len(loaded.entries)} Einträge</p>",
-        "<h2>Wochenübersicht</h2><ul>",
-        *(f"<li>{esc(line)}</li>" for line in summary_lines(summary)),
-        "</ul>",
-    ]
-    if loaded.entries:
-        png = base64.b64encode(summary_png(summary)).decode("ascii")
-        parts.append(f'<img alt="Anteil ruhig geblieben je Woche" '
-                     f'src="data:image/png;base64,{png}">')
-        head = ["Datum", "Kanal", *QUESTIONS.values()]
-        parts.append("<h2>Einträge</h2><table><tr>"
-                     + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>")
-        for e in loaded.entries:
-            cells = [format_date(e.datum), *e.row()[1:]]
-            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
-        parts.append("</table>")
-    parts.append("</body></html>")
+    rows = [[format_date(e.datum), *e.row()[1:]] for e in loaded.entries]
+    png = base64.b64encode(summary_png(summary)).decode("ascii") if rows else ""
+    page = _template("protokoll_export.html.j2").render(
+        stamp=stamp, summary=summary_lines(summary), rows=rows, png=png,
+        head=["Datum", "Kanal", *QUESTIONS.values()],
+        chart_alt="Anteil ruhig geblieben je Woche")
     target = path.with_name(EXPORT_NAME)
     tmp = target.with_name(f".{target.name}.neu")
-    tmp.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    tmp.write_text(page, encoding="utf-8")
     os.replace(tmp, target)
     return target
