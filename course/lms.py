@@ -274,9 +274,15 @@ def _tests_missing(notebook: SubmittedNotebook) -> bool:
                for g in notebook.grades if g.name not in answers)
 
 
+# Errors the grading run writes into a notebook it could not run to the end: a cell over
+# its time limit (nbgrader_config.py) or a kernel that was ended (course.limits).
+STOPPED = ("Zeitüberschreitung", "KernelBeendet")
+
+
 def not_gradable(coursedir: CourseDirectory, submission: SubmittedAssignment) -> bool:
-    """Could a handed-in notebook not be graded? Either no test cell was scored, or the
-    submitted notebook has no autograded counterpart (nbgrader removes it on failure)."""
+    """Could a handed-in notebook not be graded? No test cell was scored, the submitted
+    notebook has no autograded counterpart (nbgrader removes it on failure), or its run was
+    stopped (the class report lists it under "Nicht lauffähig" too)."""
     args = (submission.student.id, submission.assignment.name)
     handed_in = Path(coursedir.format_path(coursedir.submitted_directory, *args))
     graded = Path(coursedir.format_path(coursedir.autograded_directory, *args))
@@ -285,7 +291,20 @@ def not_gradable(coursedir: CourseDirectory, submission: SubmittedAssignment) ->
         if _tests_missing(notebook) or ((handed_in / name).exists()
                                         and not (graded / name).exists()):
             return True
+        if (graded / name).exists() and _stopped(graded / name):
+            return True
     return False
+
+
+def _stopped(path: Path) -> bool:
+    import json
+
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError):
+        return True
+    return any(output.get("ename") in STOPPED
+               for cell in cells for output in cell.get("outputs", []))
 
 
 def result(gb: Gradebook, coursedir: CourseDirectory, assignment: Assignment,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 import shutil
 import subprocess
 import sys
@@ -177,6 +178,20 @@ def test_learners_the_grading_run_could_not_grade_get_no_points(klasse: Path) ->
     assert rows[CLASS["anna"][2]][3] == "-"
     assert rows[CLASS["anna"][2]][4].startswith("Nicht bewertet")
     assert rows[CLASS["anna"][2]][1] == "7.5"
+
+
+@pytest.mark.parametrize("ename", ["Zeitüberschreitung", "KernelBeendet"])
+def test_a_run_stopped_by_a_limit_is_not_exported_as_points(klasse: Path, ename: str) -> None:
+    """Is a notebook whose run hit the cell time limit or lost its kernel (the class report's
+    "Nicht lauffähig") exported without points instead of the points of what ran?"""
+    graded = klasse / "autograded" / "anna" / M2 / f"{M2}.ipynb"
+    graded.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "", "outputs": [
+        {"output_type": "error", "ename": ename, "evalue": "…", "traceback": []}]}]}),
+        encoding="utf-8")
+    export_moodle(klasse)
+    row = {r[0]: r for r in read(klasse / "noten-moodle.csv")}[CLASS["anna"][2]]
+    assert row[3] == "-" and row[4].startswith("Nicht bewertet")
+    assert row[1] == "7.5", "the other module keeps its points"
 
 
 @pytest.mark.parametrize(("kind", "field", "column"), [
