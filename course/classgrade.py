@@ -102,18 +102,59 @@ def work(root: Path, items: list[str], force: bool) -> None:
     """One worker: autograde and feedback per "assignment/learner" in one process, so
     nbgrader is imported once per worker, not once per learner or assignment.
 
+    While one notebook is graded, the sandboxed kernel of the next one is already starting
+    (``course.kernels.KernelPool``): each such kernel serves exactly that one notebook.
     Feedback is written per assignment for all of this worker's learners at once (one
     exporter, its templates loaded once), right after the last of them is autograded.
     """
+    from course import kernels
+
     api = load_api(root)
+    api.config.LimitedExecute.skip_practice_widgets = True  # course.skipcells
     print(READY, flush=True)
+    pool = kernels.POOL = kernels.KernelPool(lambda folder: _start_ahead(api, folder))
+    try:
+        _work(api, root, items, force, pool)
+    finally:
+        pool.close()
+
+
+def _start_ahead(api, folder: Path):  # noqa: ANN001, ANN202
+    from course.limits import start_ahead
+
+    return start_ahead(api.config, folder)
+
+
+def _ahead(api, root: Path, item: str | None, force: bool) -> Path | None:  # noqa: ANN001
+    """The folder the notebook of ``item`` will run in, if it will be graded now."""
+    if item is None:
+        return None
+    assignment, _, student = item.partition("/")
+    done = (root / "autograded" / student / assignment).is_dir()
+    if done and not (force or resubmitted(root, assignment, student)):
+        return None
+    if not (root / "submitted" / student / assignment).is_dir():
+        return None
+    coursedir = api.coursedir
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+
+
+def _work(api, root: Path, items: list[str], force: bool, pool) -> None:  # noqa: ANN001
     pending: list[str] = []  # learners of the current assignment that need feedback
     for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
         print(f"START\t{item}\t", flush=True)
         done = (root / "autograded" / student / assignment).is_dir()
         again = force or resubmitted(root, assignment, student)
+        following = items[n + 1] if n + 1 < len(items) else None
+        ahead = _ahead(api, root, following, force)
+        if ahead is not None:
+            try:
+                pool.prestart(ahead)
+            except Exception:  # noqa: BLE001 - that notebook then starts its own kernel
+                pass
         result = api.autograde(assignment, student, force=again, create=True)
+        pool.keep({ahead} if ahead is not None else set())
         if not result["success"]:
             reasons = REASON.findall(result.get("error", "") + result.get("log", ""))
             reason = reasons[-1].strip()[:200] if reasons else "siehe grade.log"
@@ -124,8 +165,8 @@ def work(root: Path, items: list[str], force: bool) -> None:
             if not (skipped and (root / "feedback" / student / assignment).is_dir()):
                 pending.append(student)
             print(f"{'SKIP' if skipped else 'OK'}\t{item}\t", flush=True)
-        following = items[n + 1].partition("/")[0] if n + 1 < len(items) else None
-        if pending and following != assignment:
+        following_assignment = following.partition("/")[0] if following else None
+        if pending and following_assignment != assignment:
             feedback(api, root, assignment, pending)
             pending = []
 
@@ -192,6 +233,7 @@ class Run:
     force: bool
     learner_timeout: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.monotonic)
 
     def record(self, item: str, status: str, reason: str = "") -> None:
         assignment, _, student = item.partition("/")
@@ -209,7 +251,14 @@ class Run:
                 text = f"✗ {name}: {reason[:200]}"
             done = sum(len(o.graded) + len(o.skipped) + len(o.failed)
                        for o in self.outcomes.values())
-            print(f"  [{done}/{self.total}] {text}", flush=True)
+            print(f"  [{done}/{self.total}] {text}{self.time_left(done)}", flush=True)
+
+    def time_left(self, done: int) -> str:
+        """An estimate of the time left, from the pace so far."""
+        if not done or done >= self.total:
+            return ""
+        left = (time.monotonic() - self.started) / done * (self.total - done)
+        return f" – noch etwa {left / 60:.0f} min" if left >= 90 else f" – noch etwa {left:.0f} s"
 
 
 def _follow(worker: Worker, run: Run) -> None:
