@@ -326,6 +326,7 @@ def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
     """Autograde and give feedback for every submission of the assignments, shared out
     over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start."""
     items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
+    threading.Thread(target=_warm_up, daemon=True).start()
     run = Run({a: Outcome() for a in assignments}, len(items), force, learner_timeout)
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
@@ -346,6 +347,19 @@ def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
     for outcome in run.outcomes.values():
         outcome.seconds = time.perf_counter() - start
     return run.outcomes
+
+
+def _warm_up() -> None:
+    """While the workers grade, this process imports what export and class report need
+    (nbgrader's gradebook, pandas, matplotlib: seconds), so they start at once after."""
+    try:
+        import matplotlib.figure  # noqa: F401
+        import nbgrader.api  # noqa: F401
+        import nbgrader.plugins.export  # noqa: F401
+
+        import course.report  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - they are imported again where they are used
+        pass
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
