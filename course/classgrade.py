@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course import sandbox
 
@@ -109,6 +110,7 @@ def work(root: Path, items: list[str], force: bool) -> None:
     """
     from course import kernels
 
+    share_gradebook_engine()
     api = load_api(root)
     api.config.LimitedExecute.skip_practice_widgets = True  # course.skipcells
     print(READY, flush=True)
@@ -117,6 +119,35 @@ def work(root: Path, items: list[str], force: bool) -> None:
         _work(api, root, items, force, pool)
     finally:
         pool.close()
+
+
+def share_gradebook_engine() -> None:
+    """nbgrader opens the gradebook about a dozen times per notebook, each time with a new
+    SQLAlchemy engine (so every query is compiled again) and a check that each of its
+    tables exists. In a worker, all of them share one engine per database, and the tables
+    are checked once per engine; every open still gets its own session and transaction."""
+    import nbgrader.api as gradebook
+
+    if getattr(gradebook, "_kurs_shared", False):
+        return
+    create_engine, create_all = gradebook.create_engine, gradebook.Base.metadata.create_all
+    engines: dict[tuple[str, str], Any] = {}
+    checked: set[int] = set()
+
+    def shared_engine(url: str, **kw: Any) -> Any:
+        key = (str(url), repr(sorted(kw.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kw)
+        return engines[key]
+
+    def create_all_once(bind: Any = None, **kw: Any) -> None:
+        if id(bind) not in checked:
+            create_all(bind=bind, **kw)
+            checked.add(id(bind))
+
+    gradebook.create_engine = shared_engine
+    gradebook.Base.metadata.create_all = create_all_once
+    gradebook._kurs_shared = True
 
 
 def _start_ahead(api, folder: Path):  # noqa: ANN001, ANN202
@@ -454,8 +485,11 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse
     parser.add_argument("assignments", nargs="*", metavar="assignment")
     parser.add_argument("--all", action="store_true", help="alle Module aus source/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=min(8, (os.cpu_count() or 1) + 1),
-                        help="parallele Prozesse (Standard: Kerne + 1, höchstens 8)")
+    # Each worker already starts its next kernel while it grades (KernelPool), so one
+    # worker per core keeps the cores busy; a third on two cores only adds its start-up.
+    parser.add_argument("--jobs", type=int, default=min(8, max(2, os.cpu_count() or 1)),
+                        help="parallele Prozesse (Standard: Zahl der Kerne, mindestens 2, "
+                             "höchstens 8)")
     parser.add_argument("--force", action="store_true", help="auch schon Bewertetes neu bewerten")
     parser.add_argument("--learner-timeout", type=float, default=600.0, metavar="SEKUNDEN",
                         help="höchstens so lange für eine Abgabe, dann gilt sie als "
