@@ -18,6 +18,10 @@ of this holds, else it runs:
   not plain Python (a magic); and the learner's folder holds no Python module of its own
   (``course.limits`` checks): else the whole notebook runs.
 
+Time: the skipped cells' few tenths of a second are not spent from the notebook's
+``notebook_budget``; a notebook that hits that budget within them may run one cell more
+than in plain nbgrader (whose own timing varies by more from run to run).
+
 Not covered: code that first writes a module file while it is graded and then imports
 it under a library's name, to patch the course's widgets; such a notebook loses only what
 that patch would have done in a skipped cell.
