@@ -21,6 +21,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from course import sandbox
 
@@ -102,18 +103,89 @@ def work(root: Path, items: list[str], force: bool) -> None:
     """One worker: autograde and feedback per "assignment/learner" in one process, so
     nbgrader is imported once per worker, not once per learner or assignment.
 
+    While one notebook is graded, the sandboxed kernel of the next one is already starting
+    (``course.kernels.KernelPool``): each such kernel serves exactly that one notebook.
     Feedback is written per assignment for all of this worker's learners at once (one
     exporter, its templates loaded once), right after the last of them is autograded.
     """
+    from course import kernels
+
+    share_gradebook_engine()
     api = load_api(root)
+    api.config.LimitedExecute.skip_practice_widgets = True  # course.skipcells
     print(READY, flush=True)
+    pool = kernels.POOL = kernels.KernelPool(lambda folder: _start_ahead(api, folder))
+    try:
+        _work(api, root, items, force, pool)
+    finally:
+        pool.close()
+
+
+def share_gradebook_engine() -> None:
+    """nbgrader opens the gradebook about a dozen times per notebook, each time with a new
+    SQLAlchemy engine (so every query is compiled again) and a check that each of its
+    tables exists. In a worker, all of them share one engine per database, and the tables
+    are checked once per engine; every open still gets its own session and transaction."""
+    import nbgrader.api as gradebook
+
+    if getattr(gradebook, "_kurs_shared", False):
+        return
+    create_engine, create_all = gradebook.create_engine, gradebook.Base.metadata.create_all
+    engines: dict[tuple[str, str], Any] = {}
+    checked: set[int] = set()
+
+    def shared_engine(url: str, **kw: Any) -> Any:
+        key = (str(url), repr(sorted(kw.items())))
+        if key not in engines:
+            engines[key] = create_engine(url, **kw)
+        return engines[key]
+
+    def create_all_once(bind: Any = None, **kw: Any) -> None:
+        if id(bind) not in checked:
+            create_all(bind=bind, **kw)
+            checked.add(id(bind))
+
+    gradebook.create_engine = shared_engine
+    gradebook.Base.metadata.create_all = create_all_once
+    gradebook._kurs_shared = True
+
+
+def _start_ahead(api, folder: Path):  # noqa: ANN001, ANN202
+    from course.limits import start_ahead
+
+    return start_ahead(api.config, folder)
+
+
+def _ahead(api, root: Path, item: str | None, force: bool) -> Path | None:  # noqa: ANN001
+    """The folder the notebook of ``item`` will run in, if it will be graded now."""
+    if item is None:
+        return None
+    assignment, _, student = item.partition("/")
+    done = (root / "autograded" / student / assignment).is_dir()
+    if done and not (force or resubmitted(root, assignment, student)):
+        return None
+    if not (root / "submitted" / student / assignment).is_dir():
+        return None
+    coursedir = api.coursedir
+    return Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+
+
+def _work(api, root: Path, items: list[str], force: bool, pool) -> None:  # noqa: ANN001
     pending: list[str] = []  # learners of the current assignment that need feedback
     for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
         print(f"START\t{item}\t", flush=True)
         done = (root / "autograded" / student / assignment).is_dir()
         again = force or resubmitted(root, assignment, student)
+        following = items[n + 1] if n + 1 < len(items) else None
+        ahead = _ahead(api, root, following, force)
+        if ahead is not None:
+            try:
+                pool.prestart(ahead)
+            except Exception:  # noqa: BLE001 - that notebook then starts its own kernel
+                pass
         result = api.autograde(assignment, student, force=again, create=True)
+        pool.keep({ahead} if ahead is not None else set())
         if not result["success"]:
             reasons = REASON.findall(result.get("error", "") + result.get("log", ""))
             reason = reasons[-1].strip()[:200] if reasons else "siehe grade.log"
@@ -124,8 +196,8 @@ def work(root: Path, items: list[str], force: bool) -> None:
             if not (skipped and (root / "feedback" / student / assignment).is_dir()):
                 pending.append(student)
             print(f"{'SKIP' if skipped else 'OK'}\t{item}\t", flush=True)
-        following = items[n + 1].partition("/")[0] if n + 1 < len(items) else None
-        if pending and following != assignment:
+        following_assignment = following.partition("/")[0] if following else None
+        if pending and following_assignment != assignment:
             feedback(api, root, assignment, pending)
             pending = []
 
@@ -192,6 +264,7 @@ class Run:
     force: bool
     learner_timeout: float
     lock: threading.Lock = field(default_factory=threading.Lock)
+    started: float = field(default_factory=time.monotonic)
 
     def record(self, item: str, status: str, reason: str = "") -> None:
         assignment, _, student = item.partition("/")
@@ -209,7 +282,14 @@ class Run:
                 text = f"✗ {name}: {reason[:200]}"
             done = sum(len(o.graded) + len(o.skipped) + len(o.failed)
                        for o in self.outcomes.values())
-            print(f"  [{done}/{self.total}] {text}", flush=True)
+            print(f"  [{done}/{self.total}] {text}{self.time_left(done)}", flush=True)
+
+    def time_left(self, done: int) -> str:
+        """An estimate of the time left, from the pace so far."""
+        if not done or done >= self.total:
+            return ""
+        left = (time.monotonic() - self.started) / done * (self.total - done)
+        return f" – noch etwa {left / 60:.0f} min" if left >= 90 else f" – noch etwa {left:.0f} s"
 
 
 def _follow(worker: Worker, run: Run) -> None:
@@ -277,6 +357,7 @@ def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
     """Autograde and give feedback for every submission of the assignments, shared out
     over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start."""
     items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
+    threading.Thread(target=_warm_up, daemon=True).start()
     run = Run({a: Outcome() for a in assignments}, len(items), force, learner_timeout)
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
@@ -297,6 +378,19 @@ def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
     for outcome in run.outcomes.values():
         outcome.seconds = time.perf_counter() - start
     return run.outcomes
+
+
+def _warm_up() -> None:
+    """While the workers grade, this process imports what export and class report need
+    (nbgrader's gradebook, pandas, matplotlib: seconds), so they start at once after."""
+    try:
+        import matplotlib.figure  # noqa: F401
+        import nbgrader.api  # noqa: F401
+        import nbgrader.plugins.export  # noqa: F401
+
+        import course.report  # noqa: F401
+    except Exception:  # noqa: BLE001, S110 - they are imported again where they are used
+        pass
 
 
 def _run(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -395,8 +489,11 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse
     parser.add_argument("assignments", nargs="*", metavar="assignment")
     parser.add_argument("--all", action="store_true", help="alle Module aus source/")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--jobs", type=int, default=min(8, (os.cpu_count() or 1) + 1),
-                        help="parallele Prozesse (Standard: Kerne + 1, höchstens 8)")
+    # Each worker already starts its next kernel while it grades (KernelPool), so one
+    # worker per core keeps the cores busy; a third on two cores only adds its start-up.
+    parser.add_argument("--jobs", type=int, default=min(8, max(2, os.cpu_count() or 1)),
+                        help="parallele Prozesse (Standard: Zahl der Kerne, mindestens 2, "
+                             "höchstens 8)")
     parser.add_argument("--force", action="store_true", help="auch schon Bewertetes neu bewerten")
     parser.add_argument("--learner-timeout", type=float, default=600.0, metavar="SEKUNDEN",
                         help="höchstens so lange für eine Abgabe, dann gilt sie als "

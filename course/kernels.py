@@ -10,6 +10,14 @@ through :class:`SandboxKernelManager`. Before the kernel starts, the manager cre
   where this account may create them (root, or a delegated subtree).
 
 Both are removed when the kernel is shut down, whatever the learner left in them.
+
+:class:`KernelPool` (``./grade``'s workers) starts the kernel of the next notebook while
+the current one is graded, so the sandbox's start-up is off the critical path. Each such
+kernel is started for one notebook's folder and handed out once, for that folder only;
+its notebook's run shuts it down. It starts in a fresh empty folder inside its private
+socket folder, mounted in the sandbox where the notebook's folder is; right before the
+notebook runs, the files of the notebook's folder are copied in (the kernel has run no
+code until then).
 An instructor changes the limit in ``nbgrader_config.py``:
 ``c.SandboxKernelManager.memory_limit = 4 * 1024**3``.
 """
@@ -26,25 +34,48 @@ from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer
 
 from course.cgroup import Cgroup
-from course.sandbox import CGROUP_ENV, FOLDER_PREFIX, MAX_MEMORY, MAX_PROCESSES, MEMORY_ENV
+from course.sandbox import (
+    CGROUP_ENV,
+    FOLDER_PREFIX,
+    MAX_MEMORY,
+    MAX_PROCESSES,
+    MEMORY_ENV,
+    WORKDIR_ENV,
+)
+
+WORK = "work"  # a pooled kernel's folder, inside its socket folder
+# Read by IPython from the folder a kernel starts in: a kernel that started in an empty
+# folder would miss them, so such a notebook gets a kernel started in its own folder.
+STARTUP_FILES = ("ipython_config.py", "ipython_kernel_config.py", "ipython_config.json",
+                 "ipython_kernel_config.json")
+
+
+def _dead(name: str) -> bool:
+    pid = name[len(FOLDER_PREFIX):].partition("-")[0]
+    return pid.isdigit() and not Path(f"/proc/{pid}").exists()
 
 
 def sweep() -> None:
     """Remove the folders and cgroups of kernels whose grading process has gone (killed by
-    ``./grade``'s watchdog, or a crash) before it could clean up after them."""
-    folders = {p.name: p for p in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*")}
-    probe = Cgroup.named(f"{FOLDER_PREFIX}probe")
-    # a cgroup whose folder went first (its processes were still exiting) is found too
-    groups = {p.name for p in probe.path.parent.glob(f"{FOLDER_PREFIX}*-*")} if probe else set()
-    for name in sorted(set(folders) | groups):
-        pid = name[len(FOLDER_PREFIX):].partition("-")[0]
-        if not pid.isdigit() or Path(f"/proc/{pid}").exists():
+    ``./grade``'s watchdog, or a crash) before it could clean up after them. A cgroup whose
+    processes are still dying keeps its folder, so that a later sweep finds it again."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
+        if not _dead(folder.name):
             continue
-        group = Cgroup.named(name)
+        group = Cgroup.named(folder.name)
         if group is not None and group.path.is_dir():
             group.remove()
-        if name in folders:
-            shutil.rmtree(folders[name], ignore_errors=True)
+            if group.path.is_dir():
+                continue
+        shutil.rmtree(folder, ignore_errors=True)
+    probe = Cgroup.named(f"{FOLDER_PREFIX}0-probe")
+    parents = {path.parent for path in probe.directories()} if probe is not None else set()
+    for parent in parents:  # cgroups whose folder is gone already
+        for path in parent.glob(f"{FOLDER_PREFIX}*-*"):
+            group = Cgroup.named(path.name)
+            if _dead(path.name) and group is not None and not (
+                    Path(tempfile.gettempdir()) / path.name).exists():
+                group.remove()
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -54,6 +85,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     _folder: Path | None = None
     _cgroup: Cgroup | None = None
+    mount_at: Path | None = None  # started ahead for the notebook in this folder (pool)
 
     async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
         if self._folder is None:  # a restart keeps folder and cgroup
@@ -65,9 +97,26 @@ class SandboxKernelManager(AsyncKernelManager):
                                           tasks=MAX_PROCESSES)
         env = {**kw.pop("env", os.environ), MEMORY_ENV: str(self.memory_limit)}
         env.pop(CGROUP_ENV, None)
+        env.pop(WORKDIR_ENV, None)
         if self._cgroup is not None:
             env[CGROUP_ENV] = os.pathsep.join(map(str, self._cgroup.directories()))
+        if self.mount_at is not None:
+            work = self._folder / WORK
+            work.mkdir(mode=0o755, exist_ok=True)
+            kw["cwd"] = str(work)
+            env[WORKDIR_ENV] = str(self.mount_at)
         return await super()._async_pre_start_kernel(env=env, **kw)
+
+    def fill(self, folder: Path) -> bool:
+        """Copy the notebook's folder into a pooled kernel's folder, before any code runs
+        there; False if the kernel must not serve it (another folder, or files IPython
+        would have read at start-up)."""
+        if self.mount_at is None or self._folder is None or Path(folder) != self.mount_at:
+            return False
+        if any((Path(folder) / name).exists() for name in STARTUP_FILES):
+            return False
+        shutil.copytree(folder, self._folder / WORK, symlinks=True, dirs_exist_ok=True)
+        return True
 
     def out_of_memory(self) -> bool:
         """Was a process of this kernel's sandbox ended for going over ``memory_limit``?"""
@@ -87,3 +136,50 @@ class SandboxKernelManager(AsyncKernelManager):
     # AsyncKernelManager binds the public name to the base class's coroutine, and nbclient
     # calls the public one after a kernel died.
     cleanup_resources = _async_cleanup_resources
+
+
+class KernelPool:
+    """Sandboxed kernels started ahead, each for one named notebook folder.
+
+    ``take(folder)`` hands a kernel out at most once and only for the folder it was
+    started for; whoever takes it shuts it down after its one notebook. Kernels nobody
+    took are shut down by ``keep`` / ``close``.
+    """
+
+    def __init__(self, start: Any) -> None:
+        self._start = start  # (folder) -> a started SandboxKernelManager
+        self._waiting: dict[Path, Any] = {}
+
+    def prestart(self, folder: Path) -> None:
+        folder = Path(folder)
+        if folder not in self._waiting:
+            self._waiting[folder] = self._start(folder)
+
+    def take(self, folder: Path | str) -> Any | None:
+        return self._waiting.pop(Path(folder), None)
+
+    def keep(self, folders: set[Path]) -> None:
+        """Shut down every waiting kernel not started for one of ``folders``."""
+        for folder in [f for f in self._waiting if f not in folders]:
+            shutdown(self._waiting.pop(folder))
+
+    def close(self) -> None:
+        self.keep(set())
+
+
+def shutdown(km: Any) -> None:
+    """Stop a kernel nobody used and remove its folder and cgroups."""
+    from jupyter_core.utils import run_sync
+
+    try:
+        run_sync(km.shutdown_kernel)(now=True)
+    except Exception:  # noqa: BLE001 - already gone: its resources still go
+        run_sync(km._async_cleanup_resources)()
+
+
+POOL: KernelPool | None = None  # set by ./grade's worker processes only
+
+
+def take(folder: Path | str) -> Any | None:
+    """The kernel started ahead for the notebook in ``folder``, if any (at most once)."""
+    return POOL.take(folder) if POOL is not None else None

@@ -22,14 +22,16 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from nbclient.exceptions import DeadKernelError
 from nbformat import NotebookNode
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Float, Integer
+from traitlets import Bool, Float, Integer
 
+from course import kernels, skipcells
 from course.handover import MIME
 from course.kernels import SandboxKernelManager
 from course.trusted import MAX_RECORD, is_test_cell
@@ -74,6 +76,8 @@ class LimitedExecute(Execute):
     notebook_budget = Float(120.0, help="Wall-clock seconds per notebook").tag(config=True)
     late_test_timeout = Integer(5, help="Per test cell once the budget is used up").tag(
         config=True)
+    skip_practice_widgets = Bool(False, help="Leave the course's practice widget cells "
+                                 "unexecuted (course.skipcells); ./grade sets it").tag(config=True)
 
     def __init__(self, **kw: Any) -> None:
         # nbgrader's Execute passes its own manager class as an argument, which would win
@@ -81,7 +85,19 @@ class LimitedExecute(Execute):
         kw.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(**kw)
 
+    _skip: set[int] = set()  # noqa: RUF012 - replaced per notebook
+    _pooled: Any = None  # a kernel started ahead for this notebook (course.kernels.KernelPool)
+
     def preprocess(self, nb, resources, km=None):  # noqa: ANN001, ANN201
+        self._pooled = None
+        folder = (resources or {}).get("metadata", {}).get("path")
+        pooled = kernels.take(folder) if km is None and folder else None
+        if pooled is not None:
+            if pooled.fill(Path(folder)):
+                self._pooled = pooled
+            else:
+                kernels.shutdown(pooled)
+        self._skip = self._skippable(nb, resources, folder)
         self._dead = False
         self._started = time.monotonic()
         self._notebook_bytes = 0
@@ -89,6 +105,30 @@ class LimitedExecute(Execute):
         self._cut: set[int] = set()
         self._cell_timeout_error = dict(self.error_on_timeout or {})
         return super().preprocess(nb, resources, km=km)
+
+    def _skippable(self, nb: NotebookNode, resources: dict[str, Any] | None,
+                   folder: str | None) -> set[int]:
+        """The practice widget cells grading need not run (``course.skipcells``)."""
+        if not self.skip_practice_widgets or not folder or skipcells.has_modules(Path(folder)):
+            return set()
+        owner = self.parent
+        while owner is not None and not hasattr(owner, "coursedir"):
+            owner = getattr(owner, "parent", None)
+        info = (resources or {}).get("nbgrader", {})
+        if owner is None or not {"assignment", "notebook"} <= set(info):
+            return set()
+        coursedir = owner.coursedir
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
+        instructor = skipcells.instructor_sources(source / f"{info['notebook']}.ipynb")
+        return skipcells.skippable(nb, instructor) if instructor else set()
+
+    def create_kernel_manager(self):  # noqa: ANN201
+        """The kernel started ahead for this notebook's folder, else a new one; nbclient
+        owns it either way and shuts it down after this notebook."""
+        if self._pooled is not None:
+            self.km, self._pooled = self._pooled, None
+            return self.km
+        return super().create_kernel_manager()
 
     def _remaining(self) -> float:
         return self.notebook_budget - (time.monotonic() - self._started)
@@ -108,6 +148,9 @@ class LimitedExecute(Execute):
         return left
 
     def preprocess_cell(self, cell, resources, index):  # noqa: ANN001, ANN201
+        if index in self._skip:
+            cell.outputs, cell.execution_count = [], None
+            return cell, resources
         if cell.cell_type == "code" and self._dead:
             cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
             return cell, resources
@@ -153,3 +196,22 @@ class LimitedExecute(Execute):
                 outs.append(new_output("stream", name="stdout", text=note))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+def start_ahead(config: Any, folder: Path) -> SandboxKernelManager:
+    """Start the sandboxed kernel for the notebook that will run in ``folder``, exactly as
+    :class:`LimitedExecute` would (same configuration, kernel and arguments), for a
+    :class:`course.kernels.KernelPool`."""
+    from jupyter_core.utils import run_sync
+    from nbformat.v4 import new_notebook
+
+    probe = LimitedExecute(config=config)
+    probe.nb = new_notebook()
+    km = probe.create_kernel_manager()
+    km.mount_at = Path(folder)
+    arguments = list(probe.extra_arguments)
+    if getattr(km, "ipykernel", False) and probe.ipython_hist_file and not any(
+            a.startswith("--HistoryManager.hist_file") for a in arguments):
+        arguments.append(f"--HistoryManager.hist_file={probe.ipython_hist_file}")
+    run_sync(km.start_kernel)(extra_arguments=arguments)
+    return km

@@ -54,6 +54,9 @@ LOG_ENV = "KURS_KERNEL_LOG"  # where the kernel's own stdout/stderr go (default:
 # Set by course.kernels.SandboxKernelManager for each kernel it starts:
 FOLDER_PREFIX = "kurs-kernel-"  # the kernel's private socket folder
 CGROUP_ENV = "KURS_SANDBOX_CGROUP"  # the memory cgroup the sandbox runs in
+# A kernel started ahead of its notebook (course.kernels.KernelPool) starts in a fresh
+# folder inside its private socket folder, mounted where the notebook's folder will be:
+WORKDIR_ENV = "KURS_SANDBOX_WORKDIR"  # that path (the notebook's folder) inside the sandbox
 MEMORY_ENV = "KURS_SANDBOX_MEMORY"  # its limit in bytes
 
 
@@ -116,7 +119,10 @@ def _clean_env() -> list[str]:
     return args
 
 
-def bwrap_args(connection_file: Path, cwd: Path) -> list[str]:
+def bwrap_args(connection_file: Path, cwd: Path, mount_at: Path | None = None) -> list[str]:
+    """bwrap's arguments: the kernel's folder ``cwd`` is its only writable folder, seen at
+    ``mount_at`` (a kernel started ahead of its notebook) or at its own path."""
+    target = mount_at or cwd
     # As root, bwrap needs no user namespace; the kernel drops to a throw-away uid inside.
     users = [] if os.geteuid() == 0 else ["--unshare-user"]
     args = ["--die-with-parent", "--new-session", *users, "--unshare-pid", "--unshare-net",
@@ -127,13 +133,13 @@ def bwrap_args(connection_file: Path, cwd: Path) -> list[str]:
     ipc = connection_file.parent
     # Missing mount points would be created with mode 0700; the kernel's uid must be able
     # to walk down to what is bound, so create the parents as 0755 first.
-    for path in [*_readonly_paths(), str(cwd), str(ipc)]:
+    for path in [*_readonly_paths(), str(target), str(ipc)]:
         for parent in reversed(Path(path).parents[:-1]):
             args += ["--perms", "0755", "--dir", str(parent)]
     for path in _readonly_paths():
         args += ["--ro-bind", path, path]
-    return [*args, "--bind", str(cwd), str(cwd), "--bind", str(ipc), str(ipc),
-            *_clean_env(), "--chdir", str(cwd)]
+    return [*args, "--bind", str(cwd), str(target), "--bind", str(ipc), str(ipc),
+            *_clean_env(), "--chdir", str(target)]
 
 
 def _private_folder(info: dict[str, object], uid: int | None) -> Path:
@@ -201,15 +207,27 @@ def _limit(processes: int | None) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (space, space))
 
 
+def _mount_at(cwd: Path, private: Path) -> Path | None:
+    """Where a kernel started ahead of its notebook sees its folder: only a fresh folder
+    inside its own private socket folder may be mounted elsewhere (fail closed)."""
+    target = os.environ.get(WORKDIR_ENV)
+    if not target:
+        return None
+    if cwd.resolve().parent != private.parent.resolve() or not Path(target).is_absolute():
+        raise SandboxUnavailable(f"{cwd} is no pooled kernel's folder; refusing to mount it")
+    return Path(target)
+
+
 def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
     bwrap = check()
     uid = _sandbox_uid() if os.geteuid() == 0 else None
     private = _private_connection_file(connection_file, uid)
+    mount_at = _mount_at(cwd, private)
     kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(private)]
     if uid is not None:
         kernel = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *kernel]
-    return [bwrap, *bwrap_args(private, cwd), *kernel], uid
+    return [bwrap, *bwrap_args(private, cwd, mount_at), *kernel], uid
 
 
 def _redirect_output() -> None:

@@ -336,9 +336,35 @@ class TrustedScore(NbGraderPreprocessor):
         return nb, resources
 
 
+class _OneCommit:
+    """The gradebook as SaveAutoGrades sees it, with its per-cell commits deferred."""
+
+    def __init__(self, gradebook: Gradebook) -> None:
+        self._gradebook = gradebook
+        self.db = self  # SaveAutoGrades calls ``self.gradebook.db.commit()`` after each cell
+
+    def commit(self) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._gradebook, name)
+
+
 class TrustedSaveAutoGrades(SaveAutoGrades):
     """nbgrader's SaveAutoGrades, but a test cell without a trusted score earns 0
-    (nbgrader would give full points to a test cell that shows no number and no error)."""
+    (nbgrader would give full points to a test cell that shows no number and no error),
+    and the notebook's grades and comments are written in one transaction, not one per
+    cell (each commit is a disk sync of the SQLite gradebook)."""
+
+    def preprocess(self, nb, resources):  # noqa: ANN001, ANN201
+        info = resources["nbgrader"]
+        self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
+        self.student_id, self.db_url = info["student"], info["db_url"]
+        with Gradebook(self.db_url) as gradebook:
+            self.gradebook = _OneCommit(gradebook)
+            nb, resources = NbGraderPreprocessor.preprocess(self, nb, resources)
+            gradebook.db.commit()
+        return nb, resources
 
     def preprocess_cell(self, cell, resources, cell_index):  # noqa: ANN001, ANN201
         grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
