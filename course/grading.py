@@ -10,7 +10,6 @@ dict, a misspelt key) raise :class:`Hinweis`, an AssertionError with a German me
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -19,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from course.content import Label, fold, load_labels, match_label
 from course.feedback import Line, Verdict
-from course.handover import figure_summary
+from course.handover import figure_summary, user_namespace
 
 if TYPE_CHECKING:
     from course.rewrite import RewriteResult
@@ -96,15 +95,8 @@ def handed_over(answers: Mapping[str, Any]) -> Iterator[None]:
 
 
 def notebook_namespace() -> Mapping[str, Any]:
-    """The variables of the notebook the learner runs (IPython's user namespace; a plain
-    script's ``__main__``)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - the kernel always has IPython
-        shell = None
-    else:
-        shell = get_ipython()
-    return shell.user_ns if shell is not None else vars(sys.modules["__main__"])
+    """The variables of the notebook the learner runs (see :func:`handover.user_namespace`)."""
+    return user_namespace()
 
 
 def answers() -> Mapping[str, Any]:

@@ -122,7 +122,9 @@ def record(grade_id: str, namespace: dict[str, Any], names: Sequence[str],
     return {"cell": grade_id, "answers": answers}
 
 
-def _user_namespace() -> dict[str, Any]:
+def user_namespace() -> dict[str, Any]:
+    """The variables of the notebook the learner runs (IPython's user namespace; a plain
+    script's ``__main__``)."""
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - the kernel always has IPython
@@ -136,7 +138,7 @@ def hand_over(grade_id: str, names: Sequence[str], figures: Sequence[str] = ()) 
     """Publish the answers of one test cell for the trusted scorer (autograding only)."""
     from IPython.display import display
 
-    data = record(grade_id, _user_namespace(), names, figures)
+    data = record(grade_id, user_namespace(), names, figures)
     shown = ", ".join(f"`{n}`" for n in [*names, *figures]) or "keine"
     text = f"Übergeben an die Bewertung: {shown}"
     display({MIME: data, "text/plain": text}, raw=True)

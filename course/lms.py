@@ -22,15 +22,16 @@ learner wrote: the feedback is built from fixed phrases and numbers only.
 from __future__ import annotations
 
 import csv
+import io
 import math
-import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from course.files import write_atomic
 
 if TYPE_CHECKING:  # nbgrader is imported only when exporting
     from nbgrader.api import (
@@ -341,18 +342,11 @@ def row(learner: Learner, results: Sequence[Result], with_feedback: bool) -> lis
     return cells
 
 
-def write_atomic(path: Path, rows: Iterable[Sequence[str]]) -> None:
-    """Write the CSV next to ``path`` and rename it into place: all or nothing."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            csv.writer(f, dialect=MoodleCsv).writerows(rows)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_csv(path: Path, rows: Iterable[Sequence[str]]) -> None:
+    """Write the CSV in Moodle's dialect, all or nothing (:func:`course.files.write_atomic`)."""
+    text = io.StringIO()
+    csv.writer(text, dialect=MoodleCsv).writerows(rows)
+    write_atomic(path, text.getvalue())
 
 
 def _modules(gb: Gradebook, names: Sequence[str] | None) -> list[Assignment]:
@@ -399,7 +393,7 @@ def export_moodle(root: Path, modules: Sequence[str] | None = None, kind: str = 
     rows = [header(names, identifier, with_feedback)]
     rows += [row(lr, [table[m][i] for m in names], with_feedback)
              for i, lr in enumerate(learners)]
-    write_atomic(path, rows)
+    write_csv(path, rows)
     return _report(path, identifier, learners, table, top)
 
 

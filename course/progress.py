@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from course.files import write_atomic
 from course.learner import find_course_dir as course_dir
 
 FILE = ".fortschritt.json"
@@ -106,16 +105,7 @@ def load(folder: Path | None = None, *, find: bool = True) -> Progress:
 
 def _write(path: Path, solved: dict[str, dict[str, str]]) -> None:
     data = {"version": VERSION, "richtig": solved}
-    fd, tmp = tempfile.mkstemp(prefix=FILE + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(data, out, ensure_ascii=False, indent=1, sort_keys=True)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 def _once(note: str | None) -> str | None:

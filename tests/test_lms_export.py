@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from course import lms
+from course import files, lms
 from course.classgrade import main
 from course.lms import ClassListError, MoodleCsv, State, export_moodle, inert_cell
 
@@ -272,7 +272,7 @@ def test_file_is_replaced_whole_or_not_at_all(klasse: Path,
     def broken(src: str, dst: str) -> None:
         raise OSError("Datenträger voll")
 
-    monkeypatch.setattr(lms.os, "replace", broken)
+    monkeypatch.setattr(files.os, "replace", broken)
     with pytest.raises(OSError, match="Datenträger voll"):
         export_moodle(klasse)
     assert (klasse / "noten-moodle.csv").read_text(encoding="utf-8") == "alt\n"
