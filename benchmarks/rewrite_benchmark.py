@@ -89,31 +89,35 @@ def import_time() -> float:
     return statistics.median(runs)
 
 
+# (label, file) of every labelled set; the label says when the set was measured untuned
+SETS = (
+    ("dev set", "rewrite_devset.jsonl"),
+    ("holdout", "rewrite_holdout.jsonl"),
+    ("held-out (issue 15)", "rewrite_heldout_issue15.jsonl"),
+    ("held-out, blind (issue 15)", "rewrite_heldout_issue15_blind.jsonl"),
+    ("held-out, final (issue 15)", "rewrite_heldout_issue15_final.jsonl"),
+    ("held-out, lead's blind reader (tuned on in 15b)", "rewrite_heldout_lead_blind.jsonl"),
+    ("held-out (issue 15b, written before the change)", "rewrite_heldout_15b.jsonl"),
+    ("held-out (issue 15b, second set)", "rewrite_heldout_15b_second.jsonl"),
+    ("held-out (issue 15b, third set)", "rewrite_heldout_15b_third.jsonl"),
+    ("held-out (16a, learner style; untuned first run 91.3 %, kappa 0.826)",
+     "rewrite_heldout_16a.jsonl"),
+    ("held-out (16b, phrase-list style; untuned first run 95.8 %, kappa 0.916)",
+     "rewrite_heldout_16b.jsonl"),
+    ("held-out (16c, module situations; untuned first run 93.6 %, kappa 0.871)",
+     "rewrite_heldout_16c.jsonl"),
+    ("held-out (16d, adversarial; untuned first run 77.5 %, kappa 0.561)",
+     "rewrite_heldout_16d.jsonl"),
+    ("held-out (16e, a class's mix; untuned first run 99.3 %, kappa 0.987)",
+     "rewrite_heldout_16e.jsonl"),
+    ("held-out (16 final, written before this round and run once at its end: 96.9 %, "
+     "kappa 0.937, 3.4 % false passes)", "rewrite_heldout_16_final.jsonl"),
+)
+
+
 def main() -> int:
-    evaluate("dev set", load(DATA / "rewrite_devset.jsonl"))
-    evaluate("holdout", load(DATA / "rewrite_holdout.jsonl"))
-    evaluate("held-out (issue 15)", load(DATA / "rewrite_heldout_issue15.jsonl"))
-    evaluate("held-out, blind (issue 15)", load(DATA / "rewrite_heldout_issue15_blind.jsonl"))
-    evaluate("held-out, final (issue 15)", load(DATA / "rewrite_heldout_issue15_final.jsonl"))
-    evaluate("held-out, lead's blind reader (tuned on in 15b)",
-             load(DATA / "rewrite_heldout_lead_blind.jsonl"))
-    evaluate("held-out (issue 15b, written before the change)",
-             load(DATA / "rewrite_heldout_15b.jsonl"))
-    evaluate("held-out (issue 15b, second set)", load(DATA / "rewrite_heldout_15b_second.jsonl"))
-    evaluate("held-out (issue 15b, third set)", load(DATA / "rewrite_heldout_15b_third.jsonl"))
-    evaluate("held-out (16a, learner style; untuned first run 91.3 %, kappa 0.826)",
-             load(DATA / "rewrite_heldout_16a.jsonl"))
-    evaluate("held-out (16b, phrase-list style; untuned first run 95.8 %, kappa 0.916)",
-             load(DATA / "rewrite_heldout_16b.jsonl"))
-    evaluate("held-out (16c, module situations; untuned first run 93.6 %, kappa 0.871)",
-             load(DATA / "rewrite_heldout_16c.jsonl"))
-    evaluate("held-out (16d, adversarial; untuned first run 77.5 %, kappa 0.561)",
-             load(DATA / "rewrite_heldout_16d.jsonl"))
-    evaluate("held-out (16e, a class's mix; untuned first run 99.3 %, kappa 0.987)",
-             load(DATA / "rewrite_heldout_16e.jsonl"))
-    evaluate("held-out (16 final, written before this round and run once at its end: "
-             "96.9 %, kappa 0.937, 3.4 % false passes)",
-             load(DATA / "rewrite_heldout_16_final.jsonl"))
+    for label, name in SETS:
+        evaluate(label, load(DATA / name))
     print(f"import course.rewrite: {import_time() * 1000:.1f} ms (median of 5 fresh processes)")
     print(TARGETS)
     return 0

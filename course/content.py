@@ -310,13 +310,10 @@ _FIELDS: dict[str, tuple[set[str], Callable[[_Reader, str], Quiz]]] = {
 }
 
 
-_read_yaml = read_yaml  # the name dialog.py imports
-
-
 def parse_quizzes(path: Path, rules: RuleBook | None = None) -> dict[str, Quiz]:
     """Read and validate one quiz file against the rule book; return its quizzes by id."""
     rules = load_rules() if rules is None else rules
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("quizzes"), list):
         raise ContentError(f"{path}: expected a top-level 'quizzes:' list")
     quizzes: dict[str, Quiz] = {}
@@ -396,7 +393,7 @@ def _rule(path: Path, topic: Topic, rule_id: str, raw: Any, labels: dict) -> Rul
 
 def parse_rules(path: Path, labels_path: Path = LABELS_FILE) -> RuleBook:
     """Read and validate the rule book: topics with a title, an optional scheme and rules."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("topics"), dict):
         raise ContentError(f"{path}: expected a top-level 'topics:' mapping")
     labels = parse_labels(labels_path)
@@ -424,7 +421,7 @@ def load_rules() -> RuleBook:
 
 def parse_labels(path: Path) -> dict[str, dict[str, Label]]:
     """Read label schemes: scheme id -> label id -> Label (with accepted spellings)."""
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(f"{path}: expected a mapping of label schemes")
     schemes: dict[str, dict[str, Label]] = {}

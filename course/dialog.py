@@ -19,9 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from course.content_io import CONTENT_DIR, DIALOG_DIR, ContentError
-from course.content_io import Reader as _Reader
-from course.content_io import read_yaml as _read_yaml
+from course.content_io import CONTENT_DIR, DIALOG_DIR, ContentError, Reader, read_yaml
 from course.feedback import Line
 
 MODELS_FILE = CONTENT_DIR / "dialog_models.yaml"
@@ -132,7 +130,7 @@ class Scenario:
 
 @cache
 def load_models(path: Path = MODELS_FILE) -> dict[str, str]:
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()
     ):
@@ -140,27 +138,27 @@ def load_models(path: Path = MODELS_FILE) -> dict[str, str]:
     return dict(data)
 
 
-def _int(r: _Reader, name: str, default: int | None = None) -> int:
+def _int(r: Reader, name: str, default: int | None = None) -> int:
     value = r.data.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool):
         r.fail(f"field '{name}' must be a whole number, got {value!r}")
     return value
 
 
-def _model(r: _Reader, models: dict[str, str]) -> str:
+def _model(r: Reader, models: dict[str, str]) -> str:
     tag = r.text("model")
     if tag not in models:
         r.fail(f"unknown model tag '{tag}'; known tags: {', '.join(models)}")
     return tag
 
 
-def _explanation(r: _Reader) -> str:
+def _explanation(r: Reader) -> str:
     if not isinstance(r.data.get("explanation"), str) or not r.data["explanation"].strip():
         r.fail("missing explanation: say in the debrief why this reply helps or hurts")
     return r.text("explanation")
 
 
-def _choice(r: _Reader, models: dict[str, str]) -> Choice:
+def _choice(r: Reader, models: dict[str, str]) -> Choice:
     better = r.data.get("better")
     if better is not None:
         better = r.text("better")
@@ -168,7 +166,7 @@ def _choice(r: _Reader, models: dict[str, str]) -> Choice:
                   r.flag("applied"), _explanation(r), better)
 
 
-def _when(r: _Reader) -> dict[str, bool]:
+def _when(r: Reader) -> dict[str, bool]:
     when = r.data.get("when")
     if not isinstance(when, dict) or not when:
         r.fail(f"'when' must map criteria ({', '.join(CRITERIA)}) to true or false")
@@ -178,7 +176,7 @@ def _when(r: _Reader) -> dict[str, bool]:
     return dict(when)
 
 
-def _free_text(r: _Reader, models: dict[str, str]) -> FreeText:
+def _free_text(r: Reader, models: dict[str, str]) -> FreeText:
     from course.rewrite import exercise_keys
 
     task = r.text("task")
@@ -188,7 +186,7 @@ def _free_text(r: _Reader, models: dict[str, str]) -> FreeText:
     raw = r.items("branches", 2)
     branches = []
     for n, item in enumerate(raw, start=1):
-        b = _Reader(r.path, f"{r.where}, branch {n}", item,
+        b = Reader(r.path, f"{r.where}, branch {n}", item,
                     {"when", "next", "meter", "applied", "explanation", "example"})
         last = n == len(raw)
         if last and "when" in item:
@@ -201,19 +199,19 @@ def _free_text(r: _Reader, models: dict[str, str]) -> FreeText:
 
 
 def _node(path: Path, node_id: str, raw: Any, models: dict[str, str]) -> Node:
-    r = _Reader(path, f"node '{node_id}'", raw, {"line", "choices", "free_text"})
+    r = Reader(path, f"node '{node_id}'", raw, {"line", "choices", "free_text"})
     line = r.text("line")
     if ("choices" in raw) == ("free_text" in raw):
         r.fail("a node needs either 'choices' (2–4) or one 'free_text'")
     if "free_text" in raw:
-        f = _Reader(path, f"node '{node_id}', free_text", raw["free_text"],
+        f = Reader(path, f"node '{node_id}', free_text", raw["free_text"],
                     {"prompt", "task", "model", "better", "branches"})
         return Node(node_id, line, free_text=_free_text(f, models))
     items = r.items("choices", 2)
     if len(items) > 4:
         r.fail(f"{len(items)} choices; offer 2 to 4")
     choices = tuple(
-        _choice(_Reader(path, f"node '{node_id}', choice {n}", item,
+        _choice(Reader(path, f"node '{node_id}', choice {n}", item,
                         {"text", "next", "meter", "model", "applied", "explanation", "better"}),
                 models)
         for n, item in enumerate(items, start=1)
@@ -222,7 +220,7 @@ def _node(path: Path, node_id: str, raw: Any, models: dict[str, str]) -> Node:
 
 
 def _ending(path: Path, ending_id: str, raw: Any) -> Ending:
-    r = _Reader(path, f"ending '{ending_id}'", raw, {"kind", "title", "text", "points", "line"})
+    r = Reader(path, f"ending '{ending_id}'", raw, {"kind", "title", "text", "points", "line"})
     kind = r.text("kind")
     if kind not in ENDING_KINDS:
         r.fail(f"kind '{kind}' is not one of {', '.join(ENDING_KINDS)}")
@@ -244,14 +242,14 @@ def parse_scenario(path: str | Path) -> Scenario:
     """Read one scenario file and validate it completely (structure, graph, meter)."""
     path = Path(path)
     try:
-        data = _read_yaml(path)
-        top = _Reader(path, "top level", data, {"title", "situation", "customer", "meter",
+        data = read_yaml(path)
+        top = Reader(path, "top level", data, {"title", "situation", "customer", "meter",
                                                 "start", "nodes", "endings"})
     except ContentError as err:
         raise DialogError(str(err)) from None
     models = load_models()
     try:
-        meter = _Reader(path, "meter", data.get("meter"), {"start", "max", "hang_up"})
+        meter = Reader(path, "meter", data.get("meter"), {"start", "max", "hang_up"})
         nodes = {k: _node(path, k, v, models) for k, v in _mapping(path, data, "nodes").items()}
         endings = {k: _ending(path, k, v) for k, v in _mapping(path, data, "endings").items()}
         scenario = Scenario(

@@ -265,9 +265,6 @@ _CORRECTION_SECTIONS = (
 )
 
 
-_read_yaml = read_yaml
-
-
 def _string_list(path: Path, data: dict[str, Any], section: str) -> list[str]:
     value = data.get(section)
     if not isinstance(value, list) or not value:
@@ -336,7 +333,7 @@ def _expected_negations(phrase: str, negation: frozenset[str]) -> int:
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
     """Load and compile a lexicon file; raise ValueError naming file, item and problem."""
     path = Path(path) if path is not None else LEXICON_PATH
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(f"{path}: top level must be a mapping of sections")
     lists = {s: _string_list(path, data, s) for s in _LIST_SECTIONS + _WORD_SECTIONS}
@@ -406,7 +403,7 @@ def _correction_vocabulary(
 def load_exercises(path: str | Path | None = None) -> dict[str, Exercise]:
     """Load the exercise table; raise ValueError naming file, item and problem."""
     path = Path(path) if path is not None else EXERCISES_PATH
-    data = _read_yaml(path)
+    data = read_yaml(path)
     items = data.get("exercises") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
         raise ContentError(f"{path}: expected a top-level 'exercises' list")

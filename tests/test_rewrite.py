@@ -76,13 +76,8 @@ def test_devset_criteria_agree_at_least_95_percent():
         assert agree / len(DEVSET) >= 0.95, criterion
 
 
-HELD_OUT = ("rewrite_holdout.jsonl", "rewrite_heldout_issue15.jsonl",
-            "rewrite_heldout_issue15_blind.jsonl", "rewrite_heldout_issue15_final.jsonl",
-            "rewrite_heldout_lead_blind.jsonl", "rewrite_heldout_15b.jsonl",
-            "rewrite_heldout_15b_second.jsonl", "rewrite_heldout_15b_third.jsonl",
-            "rewrite_heldout_16a.jsonl", "rewrite_heldout_16b.jsonl",
-            "rewrite_heldout_16c.jsonl", "rewrite_heldout_16d.jsonl",
-            "rewrite_heldout_16e.jsonl", "rewrite_heldout_16_final.jsonl")
+# every held-out set in tests/data (a new one is tested without touching this file)
+HELD_OUT = ["rewrite_holdout.jsonl", *sorted(p.name for p in DATA.glob("rewrite_heldout_*.jsonl"))]
 
 
 @pytest.mark.parametrize("name", HELD_OUT)
@@ -336,15 +331,21 @@ def test_missing_exercise_field_is_reported(tmp_path):
         load_exercises(path)
 
 
-def test_broken_lexicon_pattern_names_file_item_and_problem(tmp_path):
-    """Does an invalid lexicon pattern raise a ValueError naming file, section and item?"""
-    path = _broken_copy(tmp_path, rewrite.LEXICON_PATH,
-                        lambda d: d["acknowledgement"].insert(2, "re:(unclosed"))
+@pytest.mark.parametrize(("change", "where", "problem"), [
+    (lambda d: d["acknowledgement"].insert(2, "re:(unclosed"), "'acknowledgement', item 3",
+     "invalid pattern"),
+    (lambda d: d["action_verbs"].insert(0, "auf-nahm"), "'action_verbs', item 1 ('auf-nahm')",
+     "infinitive"),
+], ids=["pattern", "action-verb"])
+def test_broken_lexicon_entry_names_file_item_and_problem(tmp_path, change, where, problem):
+    """Does an invalid lexicon pattern or an action verb that is no infinitive raise a
+    ValueError naming file, section, item and problem?"""
+    path = _broken_copy(tmp_path, rewrite.LEXICON_PATH, change)
     with pytest.raises(ValueError) as info:
         load_lexicon(path)
     message = str(info.value)
-    assert str(path) in message and "'acknowledgement', item 3" in message
-    assert "invalid pattern" in message
+    assert str(path) in message and where in message
+    assert problem in message
 
 
 def test_broken_dead_end_category_is_reported(tmp_path):
@@ -353,17 +354,6 @@ def test_broken_dead_end_category_is_reported(tmp_path):
                         lambda d: d["dead_ends"][0].update(neutralised_by="maybe"))
     with pytest.raises(ValueError, match=r"'dead_ends', item 1 \('calm-down'\): 'neutralised_by'"):
         load_lexicon(path)
-
-
-def test_broken_action_verb_names_file_item_and_problem(tmp_path):
-    """Does an action verb that is no infinitive raise a ValueError naming the item?"""
-    path = _broken_copy(tmp_path, rewrite.LEXICON_PATH,
-                        lambda d: d["action_verbs"].insert(0, "auf-nahm"))
-    with pytest.raises(ValueError) as info:
-        load_lexicon(path)
-    message = str(info.value)
-    assert str(path) in message and "'action_verbs', item 1 ('auf-nahm')" in message
-    assert "infinitive" in message
 
 
 def test_an_action_verb_an_instructor_adds_counts_in_every_form(tmp_path):
