@@ -214,4 +214,5 @@ def start_ahead(config: Any, folder: Path) -> SandboxKernelManager:
             a.startswith("--HistoryManager.hist_file") for a in arguments):
         arguments.append(f"--HistoryManager.hist_file={probe.ipython_hist_file}")
     run_sync(km.start_kernel)(extra_arguments=arguments)
+    km.connect_ahead()
     return km

@@ -4,7 +4,8 @@ nbgrader starts kernels through the kernelspec ``kurs-sandbox`` (selected in
 ``nbgrader_config.py``), whose argv is ``python -P -m course.sandbox -f {connection_file}``.
 ``-P``: the kernel starts in the learner's folder, and without it Python would import a
 ``course/sandbox.py`` the learner handed in there instead of this one, unsandboxed.
-This launcher wraps ``ipykernel_launcher`` in ``bwrap`` so that the learner's code
+This launcher wraps the kernel (:mod:`course.grading_kernel`) in ``bwrap`` so that the
+learner's code
 
 - sees only the system (/usr, /lib…, the few files of /etc that Python reads) read-only,
   the Python environment, the ``course`` package and its own folder: no home, course root,
@@ -223,7 +224,7 @@ def command(connection_file: Path, cwd: Path) -> tuple[list[str], int | None]:
     uid = _sandbox_uid() if os.geteuid() == 0 else None
     private = _private_connection_file(connection_file, uid)
     mount_at = _mount_at(cwd, private)
-    kernel = [sys.executable, "-m", "ipykernel_launcher", "-f", str(private)]
+    kernel = [sys.executable, "-P", "-m", "course.grading_kernel", "-f", str(private)]
     if uid is not None:
         kernel = ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",
                   "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", *kernel]

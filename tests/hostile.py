@@ -109,9 +109,12 @@ os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *sys.argv[
 
 
 def hand_in_fake_course_package(folder: Path) -> list[Path]:
-    """Put ``course/__init__.py`` and ``course/sandbox.py`` into ``folder``; the paths."""
+    """Put ``course/__init__.py``, ``course/sandbox.py`` (the launcher outside the sandbox)
+    and ``course/grading_kernel.py`` (the kernel inside) into ``folder``; the paths."""
     package = folder / "course"
     package.mkdir()
     (package / "__init__.py").write_text("", encoding="utf-8")
     (package / "sandbox.py").write_text(FAKE_SANDBOX, encoding="utf-8")
-    return [package, package / "__init__.py", package / "sandbox.py"]
+    (package / "grading_kernel.py").write_text(FAKE_SANDBOX, encoding="utf-8")
+    return [package, package / "__init__.py", package / "sandbox.py",
+            package / "grading_kernel.py"]

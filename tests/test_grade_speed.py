@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 from pathlib import Path
+from queue import Empty
 
 import nbformat
 import pytest
@@ -114,6 +116,82 @@ def test_sandbox_mounts_only_a_pooled_kernels_own_folder(
     bind = args.index(str(private / "work"))
     assert args[bind - 1:bind + 2] == ["--bind", str(private / "work"), "/kurs/autograded/anna/m"]
     assert args[args.index("--chdir") + 1] == "/kurs/autograded/anna/m"
+
+
+class FakeIOPub:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+
+    async def get_msg(self, timeout: float | None = None) -> dict:
+        if not self.messages:
+            raise Empty
+        return self.messages.pop(0)
+
+
+class FakeClient(kernels.SandboxKernelClient):
+    """A kernel's client whose kernel answers every kernel_info; IOPub delivers its status
+    messages only once it is connected (``connect_after`` requests)."""
+
+    def __init__(self, connect_after: int = 0, alive: bool = True) -> None:
+        super().__init__()
+        self.fake_iopub, self.asked, self.alive = FakeIOPub(), [], alive
+        self.connect_after, self.handled = connect_after, None
+
+    @property
+    def iopub_channel(self) -> FakeIOPub:  # type: ignore[override]
+        return self.fake_iopub
+
+    def kernel_info(self) -> str:
+        msg_id = f"info-{len(self.asked)}"
+        self.asked.append(msg_id)
+        if len(self.asked) > self.connect_after and self.alive:
+            self.fake_iopub.messages += [_status("busy", msg_id), _status("idle", msg_id)]
+        return msg_id
+
+    async def _async_recv_reply(self, msg_id: str, timeout: float | None = None,
+                                channel: str = "shell") -> dict:
+        if not self.alive:
+            raise TimeoutError
+        return {"msg_type": "kernel_info_reply", "parent_header": {"msg_id": msg_id},
+                "content": {"protocol_version": "5.3"}}
+
+    async def _async_is_alive(self) -> bool:
+        return self.alive
+
+    def _handle_kernel_info_reply(self, msg: dict) -> None:
+        self.handled = msg["parent_header"]["msg_id"]
+
+
+def _status(state: str, parent: str) -> dict:
+    return {"msg_type": "status", "content": {"execution_state": state},
+            "parent_header": {"msg_id": parent}}
+
+
+def test_a_connected_kernel_is_ready_at_its_own_idle_status() -> None:
+    """Is the client ready as soon as the idle status of its kernel_info arrives, with all
+    that the kernel published before read (no stale message reaches the first cell)?"""
+    client = FakeClient()
+    client.fake_iopub.messages.append(_status("starting", ""))
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == ["info-0"] and client.handled == "info-0"
+    assert client.fake_iopub.messages == []
+
+
+def test_a_client_whose_iopub_missed_the_status_asks_again() -> None:
+    """IOPub not yet subscribed when the kernel answered: is kernel_info asked again
+    (as jupyter_client does) instead of running the notebook on a deaf channel?"""
+    client = FakeClient(connect_after=1)
+    asyncio.run(client.wait_for_ready(timeout=5))
+    assert client.asked == ["info-0", "info-1"] and client.handled == "info-1"
+
+
+def test_a_dead_kernel_is_not_ready() -> None:
+    with pytest.raises(RuntimeError, match="died"):
+        asyncio.run(FakeClient(alive=False).wait_for_ready(timeout=5))
+
+
+def test_the_sandbox_kernel_manager_makes_the_fast_clients() -> None:
+    assert isinstance(kernels.SandboxKernelManager().client(), kernels.SandboxKernelClient)
 
 
 # --- which cells are left out ---------------------------------------------------------

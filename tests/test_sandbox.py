@@ -101,6 +101,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Listener]:
     killer = sol["m03_umformulierung"] + "\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
     submit(root, "kernel_beendet", M, submission(root, M, {**sol, "m03_umformulierung": killer}))
     hand_in_fake_course_package(submit(root, "attrappe", M, submission(root, M, sol)).parent)
+    folder = submit(root, "eigenes_modul", M, submission(root, M, {
+        **sol, "m03_umformulierung": OWN_MODULE + sol["m03_umformulierung"]})).parent
+    (folder / "hilfe.py").write_text("GRUSS = 'aus hilfe.py'\n", encoding="utf-8")
     _exchange_elsewhere()
     try:
         nbgrader(root, "autograde", M, "--force", check=False, env={"JUPYTERHUB_API_TOKEN": TOKEN})
@@ -216,6 +219,21 @@ def test_kernel_sees_only_what_python_needs_of_etc(hostile: tuple[Path, Listener
     assert listing, "the payload listed /etc"
     for name in ("passwd", "shadow", "group", "hostname", "kurs-test-geheimnis.conf"):
         assert f"'{name}'" not in listing.group(1), name
+
+
+OWN_MODULE = ("import sys\nfrom hilfe import GRUSS\n"
+              "print('MODUL', GRUSS, 'DEBUGGER', sys.modules.get('debugpy') is not None)\n")
+
+
+def test_a_module_next_to_the_notebook_imports_as_in_jupyterlab(
+        hostile: tuple[Path, Listener]) -> None:
+    """The grading kernel starts with the notebook's folder off the path (``python -P``,
+    like ipykernel's own launcher) and without the debugger: can the learner's code still
+    import a module she handed in next to her notebook, and is she graded as usual?"""
+    root, _ = hostile
+    text = _autograded(root, "eigenes_modul")
+    assert "MODUL aus hilfe.py DEBUGGER False" in text
+    assert scores(root, M)["eigenes_modul"][0] == max_code_score(root, M)
 
 
 def test_a_handed_in_course_package_does_not_replace_the_sandbox(
