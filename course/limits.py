@@ -86,6 +86,7 @@ class LimitedExecute(Execute):
         super().__init__(**kw)
 
     _skip: set[int] = set()  # noqa: RUF012 - replaced per notebook
+    _trim: dict[int, str] = {}  # noqa: RUF012 - cell index -> source run instead (skipcells)
     _pooled: Any = None  # a kernel started ahead for this notebook (course.kernels.KernelPool)
 
     def preprocess(self, nb, resources, km=None):  # noqa: ANN001, ANN201
@@ -97,7 +98,7 @@ class LimitedExecute(Execute):
                 self._pooled = pooled
             else:
                 kernels.shutdown(pooled)
-        self._skip = self._skippable(nb, resources, folder)
+        self._skip, self._trim = self._skippable(nb, resources, folder)
         self._dead = False
         self._started = time.monotonic()
         self._notebook_bytes = 0
@@ -107,20 +108,24 @@ class LimitedExecute(Execute):
         return super().preprocess(nb, resources, km=km)
 
     def _skippable(self, nb: NotebookNode, resources: dict[str, Any] | None,
-                   folder: str | None) -> set[int]:
-        """The practice widget cells grading need not run (``course.skipcells``)."""
+                   folder: str | None) -> tuple[set[int], dict[int, str]]:
+        """The practice widget cells grading need not run, and the import cells that run
+        without the views (``course.skipcells``)."""
         if not self.skip_practice_widgets or not folder or skipcells.has_modules(Path(folder)):
-            return set()
+            return set(), {}
         owner = self.parent
         while owner is not None and not hasattr(owner, "coursedir"):
             owner = getattr(owner, "parent", None)
         info = (resources or {}).get("nbgrader", {})
         if owner is None or not {"assignment", "notebook"} <= set(info):
-            return set()
+            return set(), {}
         coursedir = owner.coursedir
         source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"]))
         instructor = skipcells.instructor_sources(source / f"{info['notebook']}.ipynb")
-        return skipcells.skippable(nb, instructor) if instructor else set()
+        if not instructor:
+            return set(), {}
+        skip = skipcells.skippable(nb, instructor)
+        return skip, skipcells.trimmed(nb, instructor, skip)
 
     def create_kernel_manager(self):  # noqa: ANN201
         """The kernel started ahead for this notebook's folder, else a new one; nbclient
@@ -158,6 +163,8 @@ class LimitedExecute(Execute):
             cell.outputs = [new_output("stream", name="stdout",
                                        text=SKIPPED.format(budget=self.notebook_budget))]
             return cell, resources
+        source = cell.source
+        cell.source = self._trim.get(index, source)  # the notebook keeps its own source
         try:
             return super().preprocess_cell(cell, resources, index)
         except DeadKernelError:
@@ -166,6 +173,8 @@ class LimitedExecute(Execute):
             cell.outputs.append(new_output("error", ename="KernelBeendet", evalue=why,
                                            traceback=[f"KernelBeendet: {why}"]))
             return cell, resources
+        finally:
+            cell.source = source
 
     def _why(self) -> str:
         out_of_memory = getattr(self.km, "out_of_memory", lambda: False)()

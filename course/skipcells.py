@@ -28,6 +28,11 @@ that patch would have done in a skipped cell.
 
 So the learner's answers and the trusted scores are what plain nbgrader computes; only the
 skipped cells' own widget outputs are missing from the autograded notebook and feedback.
+
+When cells are left out, an unchanged instructor cell that only imports also runs without
+the views (``VIEWS``) that no cell still running names (:func:`trimmed`): building no
+widget, the kernel need not load ipywidgets (a tenth of its start-up). The notebook keeps
+the cell's source as it was.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ import nbformat
 from nbformat import NotebookNode
 
 DISPLAY_CALLS = {("quiz", "show"), ("protocol_view", "show")}
+VIEWS = {"quiz", "protocol_view"}  # the course's widget modules (``from course import …``)
 GUARDED = {"quiz", "protocol", "protocol_view", "course", "show", "random"}
 DYNAMIC = {"globals", "locals", "vars", "exec", "eval", "compile", "__import__", "getattr",
            "setattr", "delattr", "__builtins__", "builtins", "sys", "importlib", "inspect",
@@ -133,6 +139,44 @@ def skippable(nb: NotebookNode, instructor: Iterable[str]) -> set[int]:
                 or any(HISTORY.match(n) or n.startswith("__") for n in names)):
             return set()
     return skip
+
+
+def trimmed(nb: NotebookNode, instructor: Iterable[str], skip: set[int]) -> dict[int, str]:
+    """Index -> the source to run instead, for unchanged instructor cells made only of
+    imports that import a view no cell still running names (only when cells are left
+    out, so that the rules above hold for every cell the learner wrote)."""
+    if not skip:
+        return {}
+    instructor = set(instructor)
+    cells = {i: c for i, c in enumerate(nb.cells) if c.cell_type == "code" and i not in skip}
+    trees = {i: ast.parse(c.source) for i, c in cells.items()}
+    out: dict[int, str] = {}
+    for index, tree in trees.items():
+        cell = cells[index]
+        if cell.source not in instructor or _graded(cell) or not _only_imports(tree):
+            continue
+        named = set().union(*(_names(t) for i, t in trees.items() if i != index))
+        unused = VIEWS - named
+        kept = [_without(statement, unused) for statement in tree.body]
+        if kept != tree.body:
+            out[index] = "\n".join(ast.unparse(st) for st in kept if st is not None) or "pass"
+    return out
+
+
+def _only_imports(tree: ast.Module) -> bool:
+    return bool(tree.body) and all(isinstance(st, ast.Import | ast.ImportFrom)
+                                   for st in tree.body)
+
+
+def _without(statement: ast.stmt, unused: set[str]) -> ast.stmt | None:
+    """``from course import …`` without the ``unused`` views (None: nothing left)."""
+    if not (isinstance(statement, ast.ImportFrom) and statement.module == "course"
+            and not statement.level):
+        return statement
+    names = [a for a in statement.names if a.asname is not None or a.name not in unused]
+    if len(names) == len(statement.names):
+        return statement
+    return ast.ImportFrom(module="course", names=names, level=0) if names else None
 
 
 def _imports_allowed(tree: ast.AST) -> bool:

@@ -243,6 +243,36 @@ def test_only_calls_of_the_widgets_count_as_display() -> None:
         assert skipcells.skippable(_nb(source, answer="antwort = 1"), {source}) == set(), source
 
 
+def test_an_import_cell_runs_without_the_views_only_left_out_cells_use() -> None:
+    """Does the import cell run without ``quiz`` once every cell naming it is left out,
+    and with it as soon as a cell still running names it?"""
+    nb = _nb(IMPORT, QUIZ, "x = 1", answer="antwort = x")
+    skip = skipcells.skippable(nb, INSTRUCTOR)
+    assert skipcells.trimmed(nb, INSTRUCTOR, skip) == {
+        0: "from course.grading import check_format"}
+    assert nb.cells[0].source == IMPORT  # the notebook keeps the cell as it was
+    only_views = _nb("from course import quiz, protocol_view", QUIZ, answer="antwort = 1")
+    assert skipcells.trimmed(only_views, INSTRUCTOR | {only_views.cells[0].source},
+                             {1}) == {0: "pass"}
+    # an instructor cell that uses quiz otherwise runs, so quiz is imported
+    uses = "quiz.show('03_vier_ohren', 'drucker_ohren')\nx = 1"
+    nb = _nb(IMPORT, QUIZ, uses, answer="antwort = x")
+    assert skipcells.trimmed(nb, INSTRUCTOR | {uses}, skipcells.skippable(
+        nb, INSTRUCTOR | {uses})) == {}
+    # nothing left out (a learner names quiz): nothing trimmed either
+    nb = _nb(IMPORT, QUIZ, answer="antwort = quiz")
+    assert skipcells.trimmed(nb, INSTRUCTOR, skipcells.skippable(nb, INSTRUCTOR)) == {}
+    # an import cell the learner changed is hers, one with other statements runs as is
+    changed = IMPORT + "\nimport math"
+    assert skipcells.trimmed(_nb(changed, QUIZ, answer="antwort = 1"), INSTRUCTOR, {1}) == {}
+    other = "from course import quiz\nquiz.x = 1"
+    nb = _nb(other, QUIZ, answer="antwort = 1")
+    assert skipcells.trimmed(nb, INSTRUCTOR | {other}, {1}) == {}
+    aliased = "from course import quiz as q"
+    nb = _nb(aliased, QUIZ, answer="antwort = 1")
+    assert skipcells.trimmed(nb, INSTRUCTOR | {aliased}, {1}) == {}
+
+
 def test_a_folder_with_own_modules_runs_everything(tmp_path: Path) -> None:
     assert not skipcells.has_modules(tmp_path)
     (tmp_path / "daten.csv").write_text("", encoding="utf-8")
@@ -282,7 +312,7 @@ def test_grade_gives_every_module_the_same_points(tmp_path: Path) -> None:
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "noch etwa" in proc.stdout  # the estimate of the time left
-    skipped = 0
+    skipped = trimmed = 0
     for module in MODULES:
         got = {student: points for student, (points, _) in scores(root, module).items()}
         assert got["loesung"] == max_code_score(root, module), module
@@ -293,4 +323,7 @@ def test_grade_gives_every_module_the_same_points(tmp_path: Path) -> None:
             assert nb.cells[1].outputs[0]["text"] == "vorher: None\n", (kind, module)
             skipped += sum(c.cell_type == "code" and c.execution_count is None
                            and c.source.startswith("quiz.show(") for c in nb.cells)
+            trimmed += sum(c.source.startswith("from course import quiz")
+                           and c.execution_count is not None for c in nb.cells)
     assert skipped > 0  # widget cells were left out (TRACE names nothing guarded)
+    assert trimmed > 0  # import cells ran without the views and kept their source
