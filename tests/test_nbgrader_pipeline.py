@@ -126,3 +126,34 @@ def test_grade_export_has_a_row_per_submission(graded: Run) -> None:
     by_student = {r["student_id"]: float(r["raw_score"]) for r in rows}
     assert by_student["loesung"] == max_code_score(graded.root, M03)
     assert by_student["teilweise"] == 12.0
+
+
+def test_feedback_page_is_nbconverts_page_without_its_second_pass() -> None:
+    """The feedback exporter skips nbconvert's BeautifulSoup pass: is the page the same
+    document nbconvert writes (images without alt text get nbconvert's text, learner
+    text stays escaped)?"""
+    from bs4 import BeautifulSoup
+    from nbconvert.exporters import HTMLExporter
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+    from traitlets.config import Config
+
+    from course.nbgrader_ext import FeedbackExporter
+
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJ"
+           "RU5ErkJggg==")
+    cell = new_code_cell("print('<script>alert(1)</script>')", outputs=[
+        new_output("stream", name="stdout", text="<b>fett?</b> & <img src=x onerror=alert(1)>"),
+        new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})])
+    nb = new_notebook(cells=[new_markdown_cell("![Balken](data:image/png;base64,"
+                                               + png + ") <img src='y.png'>"), cell])
+    config = Config()
+    config.HTMLExporter.template_name = "classic"
+    ours, _ = FeedbackExporter(config=config).from_notebook_node(nb)
+    theirs, _ = HTMLExporter(config=config).from_notebook_node(nb)
+    assert BeautifulSoup(ours, "html.parser").decode() == theirs
+    soup = BeautifulSoup(ours, "html.parser")
+    assert [img.get("alt") for img in soup.find_all("img")] == [
+        "Balken", "No description has been provided for this image",
+        "No description has been provided for this image"]
+    assert not soup.find_all("script", string="alert(1)") and "onerror" not in str(
+        soup.find_all("img"))
