@@ -270,6 +270,7 @@ def _ahead(api, root: Path, item: str | None, force: bool) -> Path | None:  # no
 
 def _work(api, root: Path, items: list[str], force: bool, pool) -> None:  # noqa: ANN001
     pending: list[str] = []  # learners of the current assignment that need feedback
+    _prestart(pool, _ahead(api, root, items[0] if items else None, force))
     for n, item in enumerate(items):
         assignment, _, student = item.partition("/")
         print(f"START\t{item}\t", flush=True)
@@ -277,11 +278,7 @@ def _work(api, root: Path, items: list[str], force: bool, pool) -> None:  # noqa
         again = force or resubmitted(root, assignment, student)
         following = items[n + 1] if n + 1 < len(items) else None
         ahead = _ahead(api, root, following, force)
-        if ahead is not None:
-            try:
-                pool.prestart(ahead)
-            except Exception:  # noqa: BLE001 - that notebook then starts its own kernel
-                pass
+        _prestart(pool, ahead)
         result = api.autograde(assignment, student, force=again, create=True)
         pool.keep({ahead} if ahead is not None else set())
         if not result["success"]:
@@ -298,6 +295,16 @@ def _work(api, root: Path, items: list[str], force: bool, pool) -> None:  # noqa
         if pending and following_assignment != assignment:
             feedback(api, root, assignment, pending)
             pending = []
+
+
+def _prestart(pool, folder: Path | None) -> None:  # noqa: ANN001
+    """Start the kernel of the notebook that will run in ``folder`` (if any) now."""
+    if folder is None:
+        return
+    try:
+        pool.prestart(folder)
+    except Exception:  # noqa: BLE001, S110 - that notebook then starts its own kernel
+        pass
 
 
 def feedback(api, root: Path, assignment: str, students: list[str]) -> None:  # noqa: ANN001
