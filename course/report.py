@@ -9,7 +9,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,28 +213,32 @@ def _png(fig, alt: str) -> _Image:  # noqa: ANN001
     return _Image(alt, base64.b64encode(buf.getvalue()).decode())
 
 
-def _plots(data: ReportData) -> list[_Image]:
+def _figure(height: float = 3) -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     from matplotlib.figure import Figure
 
+    return Figure(figsize=(6, height))
+
+
+def _plots(data: ReportData) -> list[_Image]:
     images = []
-    fig = Figure(figsize=(6, 3))
+    fig = _figure()
     ax = fig.subplots()
     ax.hist(data.scores, bins=range(int(data.max_score) + 2), color="#4472c4", rwidth=0.9)
     ax.set(title="Verteilung der Punkte", xlabel="Punkte (automatisch)", ylabel="Lernende")
-    ax.yaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
+    ax.yaxis.get_major_locator().set_params(integer=True)
     images.append(_png(fig, "Verteilung der Punkte (Histogramm)"))
     if not data.per_exercise.empty:
-        fig = Figure(figsize=(6, 0.4 * len(data.per_exercise) + 1))
+        fig = _figure(0.4 * len(data.per_exercise) + 1)
         ax = fig.subplots()
         share = data.per_exercise["mittel"] / data.per_exercise["max"]
         ax.barh(share.index, share.values, color="#70ad47")
         ax.set(title="Durchschnitt je Aufgabe (Anteil der Punkte)", xlim=(0, 1))
         images.append(_png(fig, "Durchschnitt je Aufgabe als Anteil der Punkte"))
     if not data.criteria_missed.empty:
-        fig = Figure(figsize=(6, 3))
+        fig = _figure()
         ax = fig.subplots()
         data.criteria_missed.plot.bar(ax=ax, rot=0)
         ax.set(title="Umformulierungen: Anteil, der ein Kriterium verfehlt", ylim=(0, 1),
@@ -284,3 +290,49 @@ def write_report(root: Path, assignment: str, failed: dict[str, str] | None = No
     path = root / f"klassenbericht-{assignment}.html"
     path.write_text(render(collect(root, assignment, failed)), encoding="utf-8")
     return path
+
+
+def write_reports(root: Path, failed: dict[str, dict[str, str]], jobs: int) -> list[Path]:
+    """One report per assignment (``failed``: assignment -> learner -> why it did not run);
+    several are written in parallel processes."""
+    if len(failed) == 1 or jobs < 2:
+        return [write_report(root, a, f) for a, f in failed.items()]
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(write_report, root, a, f) for a, f in failed.items()]
+        return [f.result() for f in futures]
+
+
+def serve(root: Path, jobs: int) -> int:
+    """``python -m course.report --serve``: ``./grade``'s report writer. It loads what the
+    reports need (pandas, matplotlib and its fonts, the gradebook) at once, then waits for
+    one line on stdin (JSON: assignment -> learner -> why not gradable) and answers with
+    the reports' paths as JSON. Without that line (stdin closed) it writes nothing."""
+    from course.gradebook import gradebook_url, lighten_nbgrader_import
+
+    lighten_nbgrader_import()
+    from nbgrader.api import Gradebook
+
+    _png(_figure(), "")
+    with Gradebook(gradebook_url(root)) as gb:
+        gb.assignments  # noqa: B018 - opens the database, compiles the first queries
+    request = sys.stdin.readline()
+    if not request.strip():
+        return 0
+    paths = write_reports(root, json.loads(request), jobs)
+    print(json.dumps([str(p) for p in paths]), flush=True)
+    # Nothing is left to write or flush; Python's own clean-up of pandas, matplotlib and
+    # nbgrader would take another 0.3 s, which the end of every grading run waits for.
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Klassenberichte für ./grade schreiben")
+    parser.add_argument("--serve", action="store_true", required=True)
+    parser.add_argument("--root", type=Path, required=True)
+    parser.add_argument("--jobs", type=int, default=1)
+    arguments = parser.parse_args()
+    raise SystemExit(serve(arguments.root, arguments.jobs))
