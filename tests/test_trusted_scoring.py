@@ -302,6 +302,20 @@ def test_grading_refuses_to_start(small_class: Path, tmp_path: Path, case: str,
     assert proc.returncode != 0
     assert "ABBRUCH" in proc.stdout + proc.stderr
     assert not (root / "autograded" / "anna" / M / f"{M}.ipynb").exists()
+    assert not (root / f"klassenbericht-{M}.html").exists()
+    assert not _still_running(str(root)), "./grade's report writer outlived the refusal"
+
+
+def _still_running(marker: str) -> list[str]:
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if b"course.report" in argv and marker.encode() in argv:
+            found.append(b" ".join(argv).decode(errors="replace"))
+    return found
 
 
 def test_formgrader_button_refuses_without_bwrap(small_class: Path, tmp_path: Path) -> None:
