@@ -160,12 +160,18 @@ def _probe_result(probe: subprocess.Popen[str]) -> str | None:
 
 
 def preload() -> None:
-    """Import what a worker needs, before forking workers (they share it)."""
+    """Load what every worker needs, before forking workers (they share it): nbgrader,
+    the trusted scorer and the rewrite checker's compiled lexicon."""
+    import IPython.display  # noqa: F401 - the scorer's hand-over records
     import nbgrader.apps.api  # noqa: F401
     import nbgrader.converters  # noqa: F401
+    import sqlalchemy.dialects.sqlite  # noqa: F401
 
     import course.limits  # noqa: F401
     import course.trusted  # noqa: F401
+    from course.rewrite_lexicon import load_now
+
+    load_now()
 
 
 def load_api(root: Path):  # noqa: ANN201

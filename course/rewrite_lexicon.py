@@ -463,6 +463,13 @@ def _exercises() -> dict[str, Exercise]:
     return load_exercises()
 
 
+def load_now() -> None:
+    """Read and compile the lexicon and the exercise table now (a grading process does it
+    once before it forks its workers, which then share them)."""
+    _lexicon()
+    _exercises()
+
+
 def exercise_keys() -> tuple[str, ...]:
     """The keys of the exercise table, in table order."""
     return tuple(_exercises())
