@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from jinja2 import pass_context as contextfilter
 from nbconvert.exporters import HTMLExporter, TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
@@ -77,27 +78,54 @@ ALT = '<img alt="No description has been provided for this image"'  # nbconvert'
 
 
 class FeedbackExporter(HTMLExporter):
-    """nbconvert's HTML exporter for the feedback pages, without its BeautifulSoup pass.
+    """nbconvert's HTML exporter for the feedback pages, without its BeautifulSoup pass and
+    without rendering the same cell twice.
 
     HTMLExporter parses every page it wrote and writes it out again (a third of a feedback
     page's cost) only to give images without alt text nbconvert's default text and to
     make JupyterLab-template cells focusable. The feedback template is the classic one,
     which has no such cells; the alt text is added here to the ``<img`` tags that lack it
     (the page's markup comes from the template, every text in it escaped).
+
+    The learners of one run share most cells (the instructor's text and code), so each
+    distinct Markdown source and code cell is rendered once per exporter.
     """
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self._rendered: dict[tuple[Any, ...], str] = {}
 
     def from_notebook_node(  # type: ignore[override]
             self, nb: Any, resources: dict[str, Any] | None = None, **kw: Any) -> tuple[str, Any]:
         # HTMLExporter.from_notebook_node up to its BeautifulSoup pass (nbconvert 7.17)
         info = nb.metadata.get("language_info", {})
         lexer = info.get("pygments_lexer", info.get("name", None))
-        self.register_filter("highlight_code", self.filters.get(
-            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
+        highlight = self.filters.get("highlight_code",
+                                     Highlight2HTML(pygments_lexer=lexer, parent=self))
+        self.register_filter("highlight_code", self._once(highlight, lexer))
         resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata=self._nb_metadata, parent=self, resources=resources))
         page, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
         return NO_ALT.sub(ALT, page), resources
+
+    def _once(self, highlight: Any, lexer: str | None) -> Any:
+        def highlight_code(source: str, language: str | None = None,
+                           metadata: Any = None) -> str:
+            key = ("code", lexer, source, language, (metadata or {}).get("magics_language"))
+            if key not in self._rendered:
+                self._rendered[key] = highlight(source, language, metadata)
+            return self._rendered[key]
+        return highlight_code
+
+    @contextfilter
+    def markdown2html(self, context: Any, source: str) -> str:
+        if context.get("cell", {}).get("attachments") or self.embed_images:
+            return super().markdown2html(context, source)  # depends on more than the text
+        key = ("markdown", source)
+        if key not in self._rendered:
+            self._rendered[key] = super().markdown2html(context, source)
+        return self._rendered[key]
 
 
 def autograde_cli() -> bool:

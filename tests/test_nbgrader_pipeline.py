@@ -7,6 +7,7 @@ read from the gradebook nbgrader writes. Then feedback and the grade export.
 
 from __future__ import annotations
 
+import copy
 import csv
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,9 +149,18 @@ def test_feedback_page_is_nbconverts_page_without_its_second_pass() -> None:
                                                + png + ") <img src='y.png'>"), cell])
     config = Config()
     config.HTMLExporter.template_name = "classic"
-    ours, _ = FeedbackExporter(config=config).from_notebook_node(nb)
+    exporter = FeedbackExporter(config=config)
+    ours, _ = exporter.from_notebook_node(nb)
     theirs, _ = HTMLExporter(config=config).from_notebook_node(nb)
     assert BeautifulSoup(ours, "html.parser").decode() == theirs
+    # the next learner's page, with the shared cells rendered once, holds her own text
+    other = copy.deepcopy(nb)
+    other.cells.append(new_markdown_cell("Meine **eigene** Antwort"))
+    other.cells[1].source = "antwort = 2"
+    again, _ = exporter.from_notebook_node(other)
+    theirs, _ = HTMLExporter(config=config).from_notebook_node(other)
+    assert BeautifulSoup(again, "html.parser").decode() == theirs
+    assert "<strong>eigene</strong>" in again and "antwort" in again
     soup = BeautifulSoup(ours, "html.parser")
     assert [img.get("alt") for img in soup.find_all("img")] == [
         "Balken", "No description has been provided for this image",
