@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -374,6 +374,8 @@ class Run:
     learner_timeout: float
     lock: threading.Lock = field(default_factory=threading.Lock)
     started: float = field(default_factory=time.monotonic)
+    # called once every learner has a result (the workers may still write feedback)
+    on_done: Callable[[dict[str, Outcome]], None] | None = None
 
     def record(self, item: str, status: str, reason: str = "") -> None:
         assignment, _, student = item.partition("/")
@@ -392,6 +394,8 @@ class Run:
             done = sum(len(o.graded) + len(o.skipped) + len(o.failed)
                        for o in self.outcomes.values())
             print(f"  [{done}/{self.total}] {text}{self.time_left(done)}", flush=True)
+        if done == self.total and self.on_done is not None:
+            self.on_done(self.outcomes)
 
     def time_left(self, done: int) -> str:
         """An estimate of the time left, from the pace so far."""
@@ -465,11 +469,15 @@ def _late_feedback(root: Path, outcomes: dict[str, Outcome]) -> None:
 
 
 def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
-              learner_timeout: float = 600.0) -> dict[str, Outcome]:
+              learner_timeout: float = 600.0,
+              on_done: Callable[[dict[str, Outcome]], None] | None = None,
+              ) -> dict[str, Outcome]:
     """Autograde and give feedback for every submission of the assignments, shared out
-    over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start."""
+    over ``jobs`` parallel workers. Raises :class:`Refused` when a worker could not start.
+    ``on_done`` is called once every learner has a result, while feedback is written."""
     items = [f"{a}/{s}" for a in assignments for s in submitted_students(root, a)]
-    run = Run({a: Outcome() for a in assignments}, len(items), force, learner_timeout)
+    run = Run({a: Outcome() for a in assignments}, len(items), force, learner_timeout,
+              on_done=on_done)
     (root / "grade.log").write_text("", encoding="utf-8")
     start = time.perf_counter()
     workers: list[Worker] = []
@@ -578,11 +586,18 @@ class ReportWriter:
             cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True)
 
+    def ask(self, outcomes: dict[str, Outcome]) -> None:
+        """Ask for the reports (once; the gradebook and autograded notebooks are final)."""
+        assert self.proc.stdin is not None
+        if not self.proc.stdin.closed:
+            self.proc.stdin.write(json.dumps({a: o.failed for a, o in outcomes.items()}) + "\n")
+            self.proc.stdin.close()
+
     def write(self, outcomes: dict[str, Outcome]) -> list[Path]:
-        """Ask for the reports; their paths once written (the writer then ends)."""
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.proc.stdin.write(json.dumps({a: o.failed for a, o in outcomes.items()}) + "\n")
-        self.proc.stdin.close()
+        """The reports' paths once written (asked for now unless already); the writer then
+        ends."""
+        assert self.proc.stdout is not None
+        self.ask(outcomes)
         answer = self.proc.stdout.readline()
         if not answer:
             self.proc.wait()
@@ -692,7 +707,8 @@ def _grade(root: Path, args: argparse.Namespace, parser: argparse.ArgumentParser
                 return 2
     print(f"2/5 + 3/5 Automatisch bewerten und Rückmeldungen erzeugen ({args.jobs} Prozesse) …")
     try:
-        outcomes = autograde(root, assignments, args.jobs, args.force, args.learner_timeout)
+        outcomes = autograde(root, assignments, args.jobs, args.force, args.learner_timeout,
+                             on_done=writer.ask)
     except Refused as err:
         print(f"!!! ABBRUCH: Es wird nicht bewertet / grading refused: {err}", file=sys.stderr)
         return 2
