@@ -311,6 +311,7 @@ def serve(root: Path, jobs: int) -> int:
     the reports' paths as JSON. Without that line (stdin closed) it writes nothing."""
     from course.gradebook import gradebook_url, lighten_nbgrader_import
 
+    os.nice(10)  # grading comes first: this only takes what the workers leave over
     lighten_nbgrader_import()
     from nbgrader.api import Gradebook
 
