@@ -12,6 +12,7 @@ attention (or the LMS export was refused), 2 when grading could not start.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
@@ -119,6 +120,7 @@ class Forked:
 def _run_forked(pipe: int, root: Path, items: list[str], force: bool) -> None:
     """The forked worker's life: its output goes to ``pipe``; it never returns."""
     code = 1
+    gc.enable()
     try:
         os.dup2(pipe, 1)
         os.dup2(pipe, 2)
@@ -212,6 +214,7 @@ def work(root: Path, items: list[str], force: bool) -> None:
     """
     from course import kernels
 
+    gc.enable()  # a worker started as its own process (``run`` had it off for the imports)
     share_gradebook_engine()
     api = load_api(root)
     api.config.LimitedExecute.skip_practice_widgets = True  # course.skipcells
@@ -490,7 +493,12 @@ def autograde(root: Path, assignments: Sequence[str], jobs: int, force: bool,
         preload()
     if why := _probe_result(probe):
         raise Refused(why)
+    if alone:
+        # Python's recipe for fork without exec (gc.freeze): what the workers share stays
+        # out of their garbage collections, which would otherwise scan it again and again.
+        gc.freeze()
     forked = [Forked(root, group, force) if alone else None for group in groups]
+    gc.enable()
     lanes = [threading.Thread(target=_lane, args=(root, group, run, workers, proc))
              for group, proc in zip(groups, forked, strict=True)]
     for lane in lanes:
@@ -744,6 +752,7 @@ def run(argv: Sequence[str] | None = None) -> NoReturn:
     """The command line (``./grade``, ``python -m course.classgrade``). It ends without
     Python's clean-up of nbgrader's modules, a fifth of a second at the end of every run:
     by then every file is closed and every gradebook change committed."""
+    gc.disable()  # until the workers are forked (autograde): imports make long-lived objects
     status = main(argv)
     sys.stdout.flush()
     sys.stderr.flush()

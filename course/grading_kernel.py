@@ -13,16 +13,24 @@ notebook as it does in JupyterLab.
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
 
 def main() -> None:
     sys.modules["debugpy"] = None  # type: ignore[assignment]  # ipykernel then has no debugger
+    # The start-up creates a few hundred thousand objects that live as long as the kernel;
+    # the garbage collector would scan them again and again while they are made.
+    gc.disable()
     from ipykernel import kernelapp
 
     sys.path.insert(_after_standard_library(), "")
-    kernelapp.launch_new_instance()
+    app = kernelapp.IPKernelApp.instance()  # what launch_new_instance does, in two steps
+    app.initialize()
+    gc.freeze()
+    gc.enable()
+    app.start()
 
 
 def _after_standard_library() -> int:
