@@ -19,6 +19,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -587,30 +588,34 @@ class ReportWriter:
     process still starts up on one core, instead of when the workers need both."""
 
     def __init__(self, root: Path, jobs: int) -> None:
-        self.root = root
+        self.errors = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "course.report", "--serve", "--root", str(root),
              "--jobs", str(jobs)],
-            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=root, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.errors,
             text=True)
 
     def ask(self, outcomes: dict[str, Outcome]) -> None:
         """Ask for the reports (once; the gradebook and autograded notebooks are final)."""
         assert self.proc.stdin is not None
-        if not self.proc.stdin.closed:
+        if self.proc.stdin.closed:
+            return
+        try:
             self.proc.stdin.write(json.dumps({a: o.failed for a, o in outcomes.items()}) + "\n")
             self.proc.stdin.close()
+        except OSError:  # the writer has died: ``write`` says why
+            pass
 
     def write(self, outcomes: dict[str, Outcome]) -> list[Path]:
         """The reports' paths once written (asked for now unless already); the writer then
-        ends."""
+        ends. Raises :class:`ReportFailed` with the writer's last words."""
         assert self.proc.stdout is not None
         self.ask(outcomes)
         answer = self.proc.stdout.readline()
         if not answer:
             self.proc.wait()
-            why = self.proc.stderr.read() if self.proc.stderr else ""
-            raise RuntimeError(f"Klassenbericht nicht geschrieben: {why.strip()[-800:]}")
+            self.errors.seek(0)
+            raise ReportFailed(self.errors.read().strip()[-800:] or "ohne Meldung beendet")
         return [Path(p) for p in json.loads(answer)]
 
     def close(self) -> None:
@@ -618,9 +623,13 @@ class ReportWriter:
         if self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
         self.proc.wait()
-        for stream in (self.proc.stdout, self.proc.stderr):
-            if stream:
-                stream.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self.errors.close()
+
+
+class ReportFailed(RuntimeError):
+    """The class report could not be written (grades and feedback are not affected)."""
 
 
 def export_lms(root: Path, args: argparse.Namespace, modules: Sequence[str] | None,
@@ -663,14 +672,20 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.ArgumentParser, argparse
     return parser, parser.parse_args(argv)
 
 
+def not_a_course(root: Path) -> str | None:
+    if not (root / "nbgrader_config.py").is_file():
+        return f"{root} ist kein Kursordner (ohne nbgrader_config.py)"
+    return None
+
+
 def refusal(root: Path) -> str | None:
     """Why grading must not start in ``root`` (no sandbox, no course, untrusted config)."""
     try:
         sandbox.check()
     except sandbox.SandboxUnavailable as err:
         return str(err)
-    if not (root / "nbgrader_config.py").exists():
-        return f"{root} ist kein Kursordner (ohne nbgrader_config.py)"
+    if why := not_a_course(root):
+        return why
     if not trusted_config(root):
         return ("nbgrader_config.py wählt nicht die Sandbox und die vertrauenswürdige "
                 "Bewertung (course.nbgrader_ext.configure) – es wird nicht bewertet. / "
@@ -686,6 +701,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.export and not (args.assignments or args.all):
         return export_lms(root, args, None, {})
+    if why := not_a_course(root):  # the report writer starts in the course folder
+        print(f"!!! ABBRUCH: {why}", file=sys.stderr)
+        return 2
     writer = ReportWriter(root, args.jobs)
     try:
         return _grade(root, args, parser, writer)
@@ -726,12 +744,17 @@ def _grade(root: Path, args: argparse.Namespace, parser: argparse.ArgumentParser
     print("5/5 Klassenbericht schreiben …")
     for assignment, outcome in outcomes.items():
         gradebook_facts(root, assignment, outcome)
-    for report in writer.write(outcomes):
-        print(f"Klassenbericht: {report}")
+    status = 1 if any(o.failed for o in outcomes.values()) else 0
+    try:
+        for report in writer.write(outcomes):
+            print(f"Klassenbericht: {report}")
+    except ReportFailed as err:
+        print(f"!!! Klassenbericht nicht geschrieben (Noten und Rückmeldungen sind da): {err}",
+              file=sys.stderr)
+        status = 1
     for assignment, outcome in outcomes.items():
         prefix = f"{assignment}: " if len(outcomes) > 1 else ""
         print("\n".join(prefix + line for line in summary(outcome)))
-    status = 1 if any(o.failed for o in outcomes.values()) else 0
     if args.export:
         failed = {a: set(o.failed) for a, o in outcomes.items()}
         status = max(status, export_lms(root, args, assignments, failed))

@@ -306,18 +306,16 @@ def write_reports(root: Path, failed: dict[str, dict[str, str]], jobs: int) -> l
 
 def serve(root: Path, jobs: int) -> int:
     """``python -m course.report --serve``: ``./grade``'s report writer. It loads what the
-    reports need (pandas, matplotlib and its fonts, the gradebook) at once, then waits for
-    one line on stdin (JSON: assignment -> learner -> why not gradable) and answers with
+    reports need (pandas, matplotlib and its fonts, nbgrader's gradebook) at once, then
+    waits for one line on stdin (JSON: assignment -> learner -> why not gradable) and answers with
     the reports' paths as JSON. Without that line (stdin closed) it writes nothing."""
-    from course.gradebook import gradebook_url, lighten_nbgrader_import
+    from course.gradebook import lighten_nbgrader_import
 
     os.nice(10)  # grading comes first: this only takes what the workers leave over
     lighten_nbgrader_import()
-    from nbgrader.api import Gradebook
+    import nbgrader.api  # noqa: F401
 
     _png(_figure(), "")
-    with Gradebook(gradebook_url(root)) as gb:
-        gb.assignments  # noqa: B018 - opens the database, compiles the first queries
     request = sys.stdin.readline()
     if not request.strip():
         return 0

@@ -260,3 +260,24 @@ def test_a_failed_collect_stops_before_grading(tmp_path: Path, monkeypatch: pyte
     assert status == 2 and graded == []
     assert f"nbgrader collect für {M} ist fehlgeschlagen (Exit-Code 1)" in err
     assert "database is locked" in err
+
+
+def test_a_report_writer_that_died_is_named_and_nothing_hangs(tmp_path: Path) -> None:
+    """If the report writer process is gone before it is asked (killed, crashed), does
+    asking not break the grading lane, and does ``write`` say so instead of waiting?"""
+    from course import classgrade
+
+    writer = classgrade.ReportWriter(tmp_path, 1)
+    writer.proc.kill()
+    writer.proc.wait()
+    writer.ask({M: classgrade.Outcome()})  # a lane thread asks: no exception there
+    with pytest.raises(classgrade.ReportFailed):
+        writer.write({M: classgrade.Outcome()})
+    writer.close()
+
+
+def test_grading_outside_a_course_folder_stops_at_once(tmp_path: Path) -> None:
+    proc = subprocess.run([str(REPO / "grade"), M, "--root", str(tmp_path / "gibt-es-nicht")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 2
+    assert "ist kein Kursordner" in proc.stderr and "Traceback" not in proc.stderr
