@@ -74,7 +74,13 @@ class LimitedExecute(Execute):
     max_notebook_bytes = Integer(2_000_000, help="Output bytes kept per notebook").tag(
         config=True)
     notebook_budget = Float(120.0, help="Wall-clock seconds per notebook").tag(config=True)
-    late_test_timeout = Integer(5, help="Per test cell once the budget is used up").tag(
+    # A test cell only hands answers over (milliseconds); a kernel still finishing its
+    # interrupted cell on a loaded machine must not cost the learner a test's points.
+    late_test_timeout = Integer(20, help="Per test cell once the budget is used up").tag(
+        config=True)
+    # nbclient's 4 s to drain IOPub after a cell's reply is too short for a flood that is
+    # cut while it arrives on a loaded machine: the whole notebook would fail.
+    iopub_timeout = Integer(30, help="Seconds to read a cell's output after its reply").tag(
         config=True)
     skip_practice_widgets = Bool(False, help="Leave the course's practice widget cells "
                                  "unexecuted (course.skipcells); ./grade sets it").tag(config=True)
