@@ -121,7 +121,6 @@ class Forked:
 def _run_forked(pipe: int, root: Path, items: list[str], force: bool) -> None:
     """The forked worker's life: its output goes to ``pipe``; it never returns."""
     code = 1
-    gc.enable()
     try:
         os.dup2(pipe, 1)
         os.dup2(pipe, 2)
@@ -215,7 +214,7 @@ def work(root: Path, items: list[str], force: bool) -> None:
     """
     from course import kernels
 
-    gc.enable()  # a worker started as its own process (``run`` had it off for the imports)
+    gc.enable()  # forked or started anew, a worker inherits it off (``run``, ``autograde``)
     share_gradebook_engine()
     api = load_api(root)
     api.config.LimitedExecute.skip_practice_widgets = True  # course.skipcells
