@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -298,8 +299,6 @@ def not_gradable(coursedir: CourseDirectory, submission: SubmittedAssignment) ->
 
 
 def _stopped(path: Path) -> bool:
-    import json
-
     try:
         cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
     except (OSError, ValueError):
